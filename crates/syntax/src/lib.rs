@@ -1,0 +1,18 @@
+//! grove's recipe language, up to the syntax tree.
+//!
+//! `parse` turns the text of one recipe, class or include file into a
+//! [`ast::File`] plus every [`SyntaxError`] found; it never fails and never
+//! stops early. Nothing here evaluates anything: `${...}` stays as written.
+
+pub mod ast;
+mod diagnose;
+pub mod error;
+mod parser;
+pub mod span;
+mod syntax;
+
+pub use diagnose::{closest, suggest_operator};
+pub use error::SyntaxError;
+pub use parser::{Parse, parse};
+pub use span::{FileId, SourceFile, SourceMap, Span};
+pub use syntax::{find_inline_python, is_var_char};

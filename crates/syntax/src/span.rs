@@ -1,0 +1,124 @@
+//! Small spans (a file id and two byte offsets) and the files they point into.
+//!
+//! Spans stay small so every statement can carry one; they are turned into
+//! line and column, or into a labelled snippet, only at the edge.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+/// Identifies one loaded source file within a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span { file, start: start as u32, end: end.max(start) as u32 }
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The span as miette wants it for a label.
+    pub fn source_span(&self) -> miette::SourceSpan {
+        (self.start as usize, self.len()).into()
+    }
+}
+
+/// One source file: its path as the user should see it, and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub id: FileId,
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(id: FileId, path: PathBuf, text: Arc<str>) -> SourceFile {
+        let mut line_starts = vec![0u32];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+        SourceFile { id, path, text, line_starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line] as usize;
+        let end = (offset as usize).min(self.text.len());
+        let col = self.text.get(start..end).map_or(end - start, |s| s.chars().count());
+        (line as u32 + 1, col as u32 + 1)
+    }
+
+    pub fn line(&self, offset: u32) -> u32 {
+        self.line_col(offset).0
+    }
+
+    pub fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// Every file loaded in one session, by id. Shared between threads.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: RwLock<Vec<Arc<SourceFile>>>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    /// Registers a file and returns it with its new id.
+    pub fn add(&self, path: &Path, text: Arc<str>) -> Arc<SourceFile> {
+        let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
+        let id = FileId(files.len() as u32);
+        let file = Arc::new(SourceFile::new(id, path.to_path_buf(), text));
+        files.push(file.clone());
+        file
+    }
+
+    pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        let files = self.files.read().unwrap_or_else(|e| e.into_inner());
+        files.get(id.0 as usize).cloned()
+    }
+
+    /// `file:line:col` of the start of a span.
+    pub fn describe(&self, span: Span) -> String {
+        match self.get(span.file) {
+            Some(f) => {
+                let (l, c) = f.line_col(span.start);
+                format!("{}:{l}:{c}", f.name())
+            }
+            None => "<unknown>".to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based_and_count_characters() {
+        let f = SourceFile::new(FileId(0), "x".into(), "ab\ncé d\n".into());
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(3), (2, 1));
+        // 'é' is two bytes: byte 6 is the space after it, the third character.
+        assert_eq!(f.line_col(6), (2, 3));
+        assert_eq!(f.line_col(9), (3, 1));
+    }
+}

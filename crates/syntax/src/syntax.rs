@@ -1,0 +1,351 @@
+//! The statement productions of one logical line.
+//!
+//! Each function matches exactly what the corresponding BitBake regular
+//! expression matches (named in its doc comment), so that a recipe means the
+//! same thing to grove and to BitBake. They are anchored at the start of the
+//! line, like Python's `re.match`.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::combinator::value;
+use nom::{IResult, Parser};
+
+use crate::ast::AssignOp;
+
+/// Python's `str.isspace`, which BitBake's `rstrip()` and `\s` use.
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// Python's `str.rstrip()`.
+pub fn rstrip(s: &str) -> &str {
+    s.trim_end_matches(is_space)
+}
+
+fn skip_space(s: &str) -> &str {
+    s.trim_start_matches(is_space)
+}
+
+/// Characters of a variable name in an assignment, `export` or `unset`.
+pub fn is_var_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.' | '$' | '{' | '}' | '/' | '~' | ':')
+}
+
+fn is_flag_first(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.')
+}
+
+fn is_flag_char(c: char) -> bool {
+    is_flag_first(c) || matches!(c, '@' | '/')
+}
+
+/// `keyword\s+(.+)`: the text after the keyword and its whitespace.
+pub fn directive<'a>(s: &'a str, keyword: &str) -> Option<&'a str> {
+    let rest = s.strip_prefix(keyword)?;
+    let after = skip_space(rest);
+    (after.len() < rest.len() && !after.is_empty()).then_some(after)
+}
+
+/// `[^#\n]+`: the text before a comment.
+pub fn until_hash(s: &str) -> &str {
+    s.split('#').next().unwrap_or("")
+}
+
+/// The start of a function, `__func_start_regexp__`:
+/// `((python(?=\s|\()|fakeroot(?=\s))\s*)*(NAME)?\s*\(\s*\)\s*{$`.
+#[derive(Debug, Clone, Copy)]
+pub struct FuncStart {
+    pub python: bool,
+    pub fakeroot: bool,
+    /// The name's byte range within the line.
+    pub name: Option<(usize, usize)>,
+}
+
+pub fn function_start(line: &str) -> Option<FuncStart> {
+    let mut f = FuncStart { python: false, fakeroot: false, name: None };
+    let mut s = line;
+    loop {
+        if let Some(rest) = s.strip_prefix("python") {
+            if rest.starts_with(|c: char| is_space(c) || c == '(') {
+                f.python = true;
+                s = skip_space(rest);
+                continue;
+            }
+        }
+        if let Some(rest) = s.strip_prefix("fakeroot") {
+            if rest.starts_with(is_space) {
+                f.fakeroot = true;
+                s = skip_space(rest);
+                continue;
+            }
+        }
+        break;
+    }
+    let name_len = s.len() - s.trim_start_matches(is_func_name_char).len();
+    if name_len > 0 {
+        let start = line.len() - s.len();
+        f.name = Some((start, start + name_len));
+    }
+    let rest = skip_space(&s[name_len..]);
+    let rest = skip_space(rest.strip_prefix('(')?);
+    let rest = skip_space(rest.strip_prefix(')')?);
+    (rest == "{").then_some(f)
+}
+
+fn is_func_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '+' | '{' | '}' | '$' | ':')
+}
+
+/// `def\s+(\w+).*:`: the start of a python function definition.
+pub fn is_def(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("def") else { return false };
+    let after = skip_space(rest);
+    if after.len() == rest.len() {
+        return false;
+    }
+    let name_len = after.len() - after.trim_start_matches(|c: char| c.is_alphanumeric() || c == '_').len();
+    name_len > 0 && after[name_len..].contains(':')
+}
+
+/// Splits the text of `addtask` into tasks, `after` and `before` the way
+/// BitBake does (on the words " before " and " after ").
+pub fn addtask_parts(text: &str) -> (String, String, String) {
+    let tasks = text.split(" before ").next().unwrap_or("").split(" after ").next().unwrap_or("");
+    let mut after = String::new();
+    for part in text.split(" before ") {
+        let pieces: Vec<&str> = part.split(" after ").collect();
+        if pieces.len() > 1 {
+            after.push_str(&pieces[1..].join(" "));
+        }
+    }
+    let mut before = String::new();
+    for part in text.split(" after ") {
+        let pieces: Vec<&str> = part.split(" before ").collect();
+        if pieces.len() > 1 {
+            before.push_str(&pieces[1..].join(" "));
+        }
+    }
+    (tasks.to_string(), after, before)
+}
+
+/// `export\s+([a-zA-Z0-9\-_+.${}/~]+)$`
+pub fn export_name(s: &str) -> Option<&str> {
+    let name = directive(s, "export")?;
+    name.chars().all(|c| is_var_char(c) && c != ':').then_some(name)
+}
+
+/// `unset NAME` or `unset NAME[flag]`. BitBake's own expressions refuse `:`
+/// in the name and one-letter flags; grove accepts both, as they mean
+/// exactly what they say.
+pub fn unset(s: &str) -> Option<(&str, Option<&str>)> {
+    let rest = directive(s, "unset")?;
+    let name_len = rest.len() - rest.trim_start_matches(is_var_char).len();
+    let (name, rest) = rest.split_at(name_len);
+    if name.is_empty() {
+        return None;
+    }
+    if rest.is_empty() {
+        return Some((name, None));
+    }
+    let flag = rest.strip_prefix('[')?.strip_suffix(']')?;
+    let valid = flag.starts_with(is_flag_first) && flag.chars().all(|c| is_flag_first(c) || c == '@');
+    valid.then_some((name, Some(flag)))
+}
+
+/// A matched assignment: byte ranges within the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AssignMatch {
+    pub export: bool,
+    pub var: (usize, usize),
+    pub flag: Option<(usize, usize)>,
+    pub op: AssignOp,
+    pub op_span: (usize, usize),
+    pub value: (usize, usize),
+}
+
+/// The assignment operators, in the order BitBake tries them.
+pub fn operator(s: &str) -> IResult<&str, AssignOp> {
+    alt((
+        value(AssignOp::Immediate, tag(":=")),
+        value(AssignOp::WeakDefault, tag("??=")),
+        value(AssignOp::Default, tag("?=")),
+        value(AssignOp::Append, tag("+=")),
+        value(AssignOp::Prepend, tag("=+")),
+        value(AssignOp::DotPrepend, tag("=.")),
+        value(AssignOp::DotAppend, tag(".=")),
+        value(AssignOp::Set, tag("=")),
+    ))
+    .parse(s)
+}
+
+fn flag_name(s: &str) -> IResult<&str, &str> {
+    let (rest, _) = take_while1(is_flag_first).parse(s)?;
+    let (rest, _) = take_while(is_flag_char).parse(rest)?;
+    Ok((rest, &s[..s.len() - rest.len()]))
+}
+
+/// `__config_regexp__`:
+/// `^(export\s+)?(VAR*?)(\[FLAG\])?\s*OP\s*(?!'[^']*'[^']*'$)(?!"[^"]*"[^"]*"$)(['"])(.*)\4$`
+pub fn assignment(line: &str) -> Option<AssignMatch> {
+    if let Some(rest) = line.strip_prefix("export") {
+        let after = skip_space(rest);
+        if after.len() < rest.len() {
+            if let Some(m) = assignment_body(line, line.len() - after.len(), true) {
+                return Some(m);
+            }
+        }
+    }
+    assignment_body(line, 0, false)
+}
+
+fn assignment_body(line: &str, start: usize, export: bool) -> Option<AssignMatch> {
+    let s = &line[start..];
+    let max_var = s.len() - s.trim_start_matches(is_var_char).len();
+    // The variable name is matched lazily: the shortest name after which the
+    // rest of the line is an operator and a quoted value wins.
+    for end in (0..=max_var).filter(|&i| s.is_char_boundary(i)) {
+        if let Some(m) = assignment_rest(line, start, end, export) {
+            return Some(m);
+        }
+    }
+    None
+}
+
+fn assignment_rest(line: &str, start: usize, var_end: usize, export: bool) -> Option<AssignMatch> {
+    let at = |rest: &str| line.len() - rest.len();
+    let mut rest = &line[start + var_end..];
+    let mut flag = None;
+    if let Some(inner) = rest.strip_prefix('[') {
+        if let Ok((after, name)) = flag_name(inner) {
+            if let Some(after) = after.strip_prefix(']') {
+                let a = at(inner);
+                flag = Some((a, a + name.len()));
+                rest = after;
+            }
+        }
+    }
+    rest = skip_space(rest);
+    let op_start = at(rest);
+    let (after_op, op) = operator(rest).ok()?;
+    let op_end = at(after_op);
+    let quoted = skip_space(after_op);
+    let quote = quoted.chars().next().filter(|&c| c == '"' || c == '\'')?;
+    if quoted.len() < 2 || !quoted.ends_with(quote) || quoted.matches(quote).count() == 3 {
+        return None;
+    }
+    let value_start = at(quoted) + 1;
+    Some(AssignMatch {
+        export,
+        var: (start, start + var_end),
+        flag,
+        op,
+        op_span: (op_start, op_end),
+        value: (value_start, line.len() - 1),
+    })
+}
+
+/// Finds inline python, `${@` followed by anything but `}`: BitBake would
+/// run it as Python. Returns its byte range (to the closing brace if any).
+pub fn find_inline_python(s: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find("${@") {
+        let start = from + i;
+        let after = &s[start + 3..];
+        if !after.is_empty() && !after.starts_with('}') {
+            let line_end = after.find('\n').unwrap_or(after.len());
+            let end = after[..line_end].rfind('}').map_or(start + 3 + line_end, |j| start + 3 + j + 1);
+            return Some((start, end));
+        }
+        from = start + 3;
+    }
+    None
+}
+
+/// Maps a range in a function body (lines right-trimmed) back to the file
+/// text that starts where the body starts.
+pub fn body_offset_to_file(file: &str, body: &str, start: usize, end: usize) -> (usize, usize) {
+    let map = |offset: usize| {
+        let line = body[..offset].matches('\n').count();
+        let col = offset - body[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_start: usize = file.split_inclusive('\n').take(line).map(str::len).sum();
+        line_start + col
+    };
+    (map(start), map(end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assign(s: &str) -> Option<(bool, &str, Option<&str>, AssignOp, &str)> {
+        assignment(s).map(|m| (m.export, &s[m.var.0..m.var.1], m.flag.map(|(a, b)| &s[a..b]), m.op, &s[m.value.0..m.value.1]))
+    }
+
+    #[test]
+    fn operators_follow_bitbake_precedence() {
+        assert_eq!(assign(r#"A = "x""#), Some((false, "A", None, AssignOp::Set, "x")));
+        assert_eq!(assign(r#"A:="x""#).unwrap().3, AssignOp::Immediate);
+        assert_eq!(assign(r#"A??="x""#).unwrap().3, AssignOp::WeakDefault);
+        assert_eq!(assign(r#"A.="x""#).unwrap().3, AssignOp::DotAppend);
+        assert_eq!(assign(r#"A=."x""#).unwrap().3, AssignOp::DotPrepend);
+        assert_eq!(assign(r#"A =+ "x""#).unwrap().3, AssignOp::Prepend);
+        // The name is lazy: `A++=` is an append to `A+`.
+        assert_eq!(assign(r#"A++="x""#).unwrap().1, "A+");
+        assert_eq!(assign(r#"A:append:foo = "x""#).unwrap().1, "A:append:foo");
+    }
+
+    #[test]
+    fn values_are_byte_exact_and_quotes_follow_bitbake() {
+        assert_eq!(assign(r#"A = "  a  b ""#).unwrap().4, "  a  b ");
+        assert_eq!(assign(r#"A = 'say "hi"'"#).unwrap().4, r#"say "hi""#);
+        assert_eq!(assign(r#"A = "a"b"c""#).unwrap().4, r#"a"b"c"#);
+        assert_eq!(assign(r#"A = "a"b""#), None);
+        assert_eq!(assign(r#"A = "x" # no"#), None);
+        assert_eq!(assign(r#"A = x"#), None);
+        assert_eq!(assign(r#"  A = "x""#), None);
+        assert_eq!(assign(r#"A = """#).unwrap().4, "");
+    }
+
+    #[test]
+    fn flags_and_export() {
+        assert_eq!(assign(r#"A[doc] = "d""#), Some((false, "A", Some("doc"), AssignOp::Set, "d")));
+        assert_eq!(assign(r#"export A = "v""#), Some((true, "A", None, AssignOp::Set, "v")));
+        assert_eq!(assign(r#"export = "v""#).unwrap().1, "");
+        assert_eq!(assign(r#"exportA = "v""#).unwrap().1, "exportA");
+        assert_eq!(assign(r#"${PN}-x = "v""#).unwrap().1, "${PN}-x");
+    }
+
+    #[test]
+    fn functions() {
+        let f = function_start("do_install() {").unwrap();
+        assert_eq!((f.python, f.fakeroot, f.name), (false, false, Some((0, 10))));
+        assert!(function_start("python do_x () {").unwrap().python);
+        assert!(function_start("python() {").unwrap().name.is_none());
+        assert!(function_start("fakeroot do_install() {").unwrap().fakeroot);
+        assert_eq!(function_start("pythonic() {").unwrap().name, Some((0, 8)));
+        assert!(function_start("do_x() { echo; }").is_none());
+        assert!(is_def("def foo(d):"));
+        assert!(!is_def("define = \"a\""));
+    }
+
+    #[test]
+    fn directives() {
+        assert_eq!(directive("inherit  a b", "inherit"), Some("a b"));
+        assert_eq!(directive("inherit_defer a", "inherit"), None);
+        assert_eq!(directive("inherit", "inherit"), None);
+        assert_eq!(unset("unset A[doc]"), Some(("A", Some("doc"))));
+        assert_eq!(unset("unset A"), Some(("A", None)));
+        assert_eq!(unset("unset A B"), None);
+        assert_eq!(export_name("export A"), Some("A"));
+        assert_eq!(export_name("export A B"), None);
+        let (t, a, b) = addtask_parts("do_x after do_a do_b before do_c");
+        assert_eq!((t.as_str(), a.as_str(), b.as_str()), ("do_x", "do_a do_b", "do_c"));
+    }
+
+    #[test]
+    fn inline_python() {
+        assert_eq!(find_inline_python("a ${@d.getVar('X')} b"), Some((2, 19)));
+        assert_eq!(find_inline_python("echo ${@}"), None);
+        assert_eq!(find_inline_python("${A} $@"), None);
+    }
+}
