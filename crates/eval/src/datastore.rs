@@ -1,0 +1,439 @@
+//! The data store: every variable of one recipe, with its flags and its
+//! pending override-style operations.
+//!
+//! This module holds the *writes* (BitBake's `setVar`, `setVarFlag`,
+//! `delVar`, `delVarFlag`, `renameVar`); reading with overrides and
+//! expansion lives in [`crate::lookup`]. The semantics are BitBake's
+//! `data_smart`, ported operation by operation, so that a recipe means the
+//! same here as there; where a detail is odd, the comment says BitBake does
+//! it too.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use grove_syntax::Span;
+use rustc_hash::FxHashMap;
+
+use crate::history::{Event, History};
+use crate::lookup::Cache;
+
+/// A variable's value, flag value or name. Cheap to clone.
+pub type Value = Arc<str>;
+
+/// A pending `:append`, `:prepend` or `:remove`, with the overrides that
+/// must all be active for it to apply (`A:append:foo:bar`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub value: Value,
+    pub overrides: Option<Value>,
+}
+
+/// One variable.
+#[derive(Debug, Clone, Default)]
+pub struct Var {
+    /// `_content`: the value set with `=` and friends.
+    pub(crate) content: Option<Value>,
+    /// `_defaultval`: the weak default of `??=`.
+    pub(crate) weak_default: Option<Value>,
+    pub(crate) appends: Vec<Pending>,
+    pub(crate) prepends: Vec<Pending>,
+    pub(crate) removes: Vec<Pending>,
+    /// Flags in the order they were first set.
+    pub(crate) flags: Vec<(Value, Value)>,
+    /// `_defaultval_flag_NAME`: weak defaults of flags.
+    pub(crate) weak_flags: Vec<(Value, Value)>,
+    /// Where the value was last set, for diagnostics.
+    pub(crate) origin: Option<Span>,
+}
+
+impl Var {
+    pub fn flag(&self, name: &str) -> Option<&Value> {
+        self.flags.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
+    }
+
+    pub(crate) fn weak_flag(&self, name: &str) -> Option<&Value> {
+        self.weak_flags.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
+    }
+
+    /// Names of the flags a user can see, in order.
+    pub fn flag_names(&self) -> impl Iterator<Item = &Value> {
+        let weak_only = self.weak_flags.iter().map(|(n, _)| n).filter(|n| self.flag(n).is_none());
+        self.flags.iter().map(|(n, _)| n).chain(weak_only)
+    }
+}
+
+/// Which pending list an override-style key adds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    Append,
+    Prepend,
+    Remove,
+}
+
+impl Keyword {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keyword::Append => ":append",
+            Keyword::Prepend => ":prepend",
+            Keyword::Remove => ":remove",
+        }
+    }
+}
+
+/// `(?P<base>.*?)(?P<keyword>:append|:prepend|:remove)(:(?P<add>[^A-Z]*))?$`
+pub fn split_keyword(var: &str) -> Option<(&str, Keyword, Option<&str>)> {
+    for (i, _) in var.match_indices(':') {
+        let rest = &var[i..];
+        for keyword in [Keyword::Append, Keyword::Prepend, Keyword::Remove] {
+            let Some(after) = rest.strip_prefix(keyword.as_str()) else { continue };
+            if after.is_empty() {
+                return Some((&var[..i], keyword, None));
+            }
+            if let Some(add) = after.strip_prefix(':') {
+                if !add.contains(|c: char| c.is_ascii_uppercase()) {
+                    return Some((&var[..i], keyword, Some(add)));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `__override_regexp__.match`: an override name starts with `[a-z0-9]`.
+fn is_override_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+/// The pairs `(shorter name, override)` under which `var` overrides a
+/// shorter variable: `A:b:c` overrides `A:b` by `c` and `A` by `b:c`.
+/// (BitBake's `_setvar_update_overrides`, including its treatment of a name
+/// without `:`, which it calls with the name of an `:append` target.)
+fn override_pairs(var: &str) -> Vec<(&str, &str)> {
+    let mut pairs = Vec::new();
+    let (mut over, mut short) = match var.rfind(':') {
+        Some(i) => (&var[i + 1..], &var[..i]),
+        // Python's `var[:-1]`, as BitBake does with rfind() == -1.
+        None => (var, var.char_indices().last().map_or("", |(i, _)| &var[..i])),
+    };
+    while !over.is_empty() && is_override_name(over) {
+        pairs.push((short, over));
+        match short.rfind(':') {
+            Some(i) if i > 0 => {
+                over = &var[i + 1..];
+                short = &var[..i];
+            }
+            _ => break,
+        }
+    }
+    pairs
+}
+
+/// Every variable of one recipe (or class, or file evaluated alone).
+#[derive(Debug, Default)]
+pub struct DataStore {
+    pub(crate) vars: FxHashMap<Value, Var>,
+    /// For a variable `A`, every `(A:x..., override)` that may replace it.
+    pub(crate) overridedata: FxHashMap<Value, Vec<(Value, Value)>>,
+    /// The tasks in the order `addtask` declared them (BitBake's `__BBTASKS`).
+    pub(crate) tasks: Vec<Value>,
+    pub(crate) cache: RefCell<Cache>,
+    pub(crate) history: Option<History>,
+}
+
+impl Clone for DataStore {
+    fn clone(&self) -> DataStore {
+        DataStore {
+            vars: self.vars.clone(),
+            overridedata: self.overridedata.clone(),
+            tasks: self.tasks.clone(),
+            cache: RefCell::default(),
+            history: self.history.clone(),
+        }
+    }
+}
+
+impl DataStore {
+    pub fn new() -> DataStore {
+        DataStore::default()
+    }
+
+    /// A store that records every operation, for `getvar --history`.
+    pub fn with_history() -> DataStore {
+        DataStore { history: Some(History::default()), ..DataStore::default() }
+    }
+
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_ref()
+    }
+
+    pub fn var(&self, name: &str) -> Option<&Var> {
+        self.vars.get(name)
+    }
+
+    /// Names of all variables, in no particular order.
+    pub fn names(&self) -> impl Iterator<Item = &Value> {
+        self.vars.keys()
+    }
+
+    /// The tasks declared with `addtask`, in order.
+    pub fn tasks(&self) -> &[Value] {
+        &self.tasks
+    }
+
+    /// Where a variable was last set.
+    pub fn origin(&self, name: &str) -> Option<Span> {
+        self.vars.get(name).and_then(|v| v.origin)
+    }
+
+    fn invalidate(&mut self) {
+        self.cache.get_mut().invalidate();
+    }
+
+    fn entry(&mut self, name: &str) -> &mut Var {
+        if !self.vars.contains_key(name) {
+            self.vars.insert(Value::from(name), Var::default());
+        }
+        self.vars.get_mut(name).expect("inserted above")
+    }
+
+    fn record(&mut self, var: &str, flag: Option<&str>, op: impl FnOnce() -> String, detail: &str, at: Option<Span>) {
+        if let Some(history) = &mut self.history {
+            history.push(Event { var: var.into(), flag: flag.map(Into::into), op: op(), detail: detail.into(), at });
+        }
+    }
+
+    fn register_overrides(&mut self, var: &str) {
+        for (short, over) in override_pairs(var) {
+            let list = self.overridedata.entry(Value::from(short)).or_default();
+            if !list.iter().any(|(v, o)| &**v == var && &**o == over) {
+                list.push((var.into(), over.into()));
+            }
+        }
+    }
+
+    /// `setVar(var, value, parsing=True)`: the only form statements use.
+    pub fn set(&mut self, var: &str, value: Value, op: &str, detail: &str, at: Option<Span>) {
+        self.invalidate();
+        if let Some((base, keyword, add)) = split_keyword(var) {
+            let pending = Pending { value: value.clone(), overrides: add.map(Into::into) };
+            let entry = self.entry(base);
+            match keyword {
+                Keyword::Append => entry.appends.push(pending),
+                Keyword::Prepend => entry.prepends.push(pending),
+                Keyword::Remove => entry.removes.push(pending),
+            }
+            let base = base.to_string();
+            self.record(&base, None, || match add {
+                Some(o) => format!("{}[{o}]", keyword.as_str()),
+                None => keyword.as_str().to_string(),
+            }, &value, at);
+            self.register_overrides(&base);
+            return;
+        }
+        let entry = self.entry(var);
+        entry.content = Some(value.clone());
+        entry.origin = at.or(entry.origin);
+        if var.contains(':') {
+            self.register_overrides(var);
+        }
+        let _ = detail;
+        self.record(var, None, || op.to_string(), detail, at);
+    }
+
+    /// `setVarFlag(var, "_defaultval", value)`: the weak default of `??=`.
+    pub fn set_weak_default(&mut self, var: &str, value: Value, detail: &str, at: Option<Span>) {
+        self.invalidate();
+        let entry = self.entry(var);
+        entry.weak_default = Some(value);
+        entry.origin = entry.origin.or(at);
+        self.record(var, Some("_defaultval"), || "set".into(), detail, at);
+        if var.contains(':') {
+            self.register_overrides(var);
+        }
+    }
+
+    /// `setVarFlag(var, flag, value)`; `None` clears the flag.
+    pub fn set_flag(&mut self, var: &str, flag: &str, value: Option<Value>, op: &str, detail: &str, at: Option<Span>) {
+        self.invalidate();
+        self.record(var, Some(flag), || op.to_string(), detail, at);
+        let entry = self.entry(var);
+        match (entry.flags.iter_mut().find(|(n, _)| &**n == flag), value) {
+            (Some(slot), Some(v)) => slot.1 = v,
+            (Some(_), None) => entry.flags.retain(|(n, _)| &**n != flag),
+            (None, Some(v)) => entry.flags.push((flag.into(), v)),
+            (None, None) => {}
+        }
+    }
+
+    /// `setVarFlag(var, "_defaultval_flag_" + flag, value)`.
+    pub fn set_weak_flag(&mut self, var: &str, flag: &str, value: Value, detail: &str, at: Option<Span>) {
+        self.invalidate();
+        self.record(var, Some(flag), || "set??".into(), detail, at);
+        let entry = self.entry(var);
+        match entry.weak_flags.iter_mut().find(|(n, _)| &**n == flag) {
+            Some(slot) => slot.1 = value,
+            None => entry.weak_flags.push((flag.into(), value)),
+        }
+    }
+
+    /// `delVar`: the variable, its flags and pending operations are gone,
+    /// and so is its list of override variables (BitBake does the same: a
+    /// later `A` is not overridden by an earlier `A:foo`).
+    pub fn delete(&mut self, var: &str, at: Option<Span>) {
+        self.invalidate();
+        self.record(var, None, || "del".into(), "", at);
+        self.vars.insert(var.into(), Var { origin: at, ..Var::default() });
+        self.overridedata.remove(var);
+        if var.contains(':') {
+            for (short, over) in override_pairs(var) {
+                if let Some(list) = self.overridedata.get_mut(short) {
+                    if let Some(i) = list.iter().position(|(v, o)| &**v == var && &**o == over) {
+                        list.remove(i);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `delVarFlag`: also drops the flag's weak default.
+    pub fn delete_flag(&mut self, var: &str, flag: &str, at: Option<Span>) {
+        self.invalidate();
+        let Some(entry) = self.vars.get_mut(var) else { return };
+        if entry.flag(flag).is_none() {
+            return;
+        }
+        entry.flags.retain(|(n, _)| &**n != flag);
+        entry.weak_flags.retain(|(n, _)| &**n != flag);
+        self.record(var, Some(flag), || "delFlag".into(), "", at);
+    }
+
+    /// `renameVar`: used when a key holding `${...}` is expanded at the end
+    /// of parsing. The value (or weak default) and the pending operations
+    /// move; other flags stay behind and are deleted with the old name.
+    pub fn rename(&mut self, key: &str, newkey: &str) {
+        if key == newkey {
+            return;
+        }
+        self.invalidate();
+        let mut found = false;
+        let old = self.vars.get(key).cloned().unwrap_or_default();
+        if let Some(val) = old.content.clone().or_else(|| old.weak_default.clone()) {
+            if let Some(history) = &mut self.history {
+                history.rename(key, newkey);
+            }
+            let detail = val.clone();
+            self.record(newkey, None, || format!("rename from {key}"), &detail, old.origin);
+            let entry = self.entry(newkey);
+            entry.content = Some(val);
+            entry.origin = old.origin;
+            if newkey.contains(':') {
+                self.register_overrides(newkey);
+            }
+            found = true;
+        }
+        if !old.appends.is_empty() || !old.prepends.is_empty() || !old.removes.is_empty() {
+            let entry = self.entry(newkey);
+            entry.appends.extend(old.appends.iter().cloned());
+            entry.prepends.extend(old.prepends.iter().cloned());
+            entry.removes.extend(old.removes.iter().cloned());
+            found = true;
+        }
+        if let Some(list) = self.overridedata.get(key).cloned() {
+            found = true;
+            let renamed = list.iter().map(|(v, o)| (Value::from(v.replace(key, newkey)), o.clone())).collect();
+            self.overridedata.insert(newkey.into(), renamed);
+            for (v, _) in list {
+                self.rename(&v, &v.replace(key, newkey));
+            }
+        }
+        if !found {
+            return;
+        }
+        if newkey.contains(':') && old.content.is_none() && old.weak_default.is_none() {
+            self.register_overrides(newkey);
+        }
+        self.record(key, None, || "rename (to)".into(), newkey, None);
+        self.delete(key, None);
+    }
+
+    /// `addtask TASK after A before B` (BitBake's `bb.build.addtask`).
+    pub fn add_task(&mut self, task: &str, after: &str, before: &str, at: Option<Span>) {
+        let task = task_name(task);
+        self.set_flag(&task, "task", Some("1".into()), "set", "1", at);
+        if !self.tasks.iter().any(|t| **t == *task) {
+            self.tasks.push(task.as_str().into());
+        }
+        let mut deps = self.deps(&task);
+        for entry in after.split_whitespace().map(task_name) {
+            if !deps.contains(&entry) {
+                deps.push(entry);
+            }
+        }
+        self.set_deps(&task, &deps, at);
+        for entry in before.split_whitespace().map(task_name) {
+            let mut existing = self.deps(&entry);
+            if !existing.contains(&task) {
+                existing.insert(0, task.clone());
+                self.set_deps(&entry, &existing, at);
+            }
+        }
+    }
+
+    /// `deltask TASK` (BitBake's `bb.build.deltask`).
+    pub fn delete_task(&mut self, task: &str, at: Option<Span>) {
+        let task = task_name(task);
+        if let Some(i) = self.tasks.iter().position(|t| **t == *task) {
+            self.tasks.remove(i);
+            self.delete_flag(&task, "task", at);
+        }
+        self.delete_flag(&task, "deps", at);
+        for other in self.tasks.clone() {
+            let mut deps = self.deps(&other);
+            if let Some(i) = deps.iter().position(|d| *d == task) {
+                deps.remove(i);
+                self.set_deps(&other, &deps, at);
+            }
+        }
+    }
+
+    /// A task's `deps` flag as a list.
+    pub fn deps(&self, task: &str) -> Vec<String> {
+        let deps = self.vars.get(task).and_then(|v| v.flag("deps"));
+        deps.map(|d| d.split_whitespace().map(String::from).collect()).unwrap_or_default()
+    }
+
+    fn set_deps(&mut self, task: &str, deps: &[String], at: Option<Span>) {
+        let joined = deps.join(" ");
+        self.set_flag(task, "deps", Some(joined.as_str().into()), "set", &joined, at);
+    }
+}
+
+/// `ensure_task_prefix`: tasks are named `do_*`.
+fn task_name(task: &str) -> String {
+    if task.starts_with("do_") { task.to_string() } else { format!("do_{task}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_split_like_bitbake() {
+        assert_eq!(split_keyword("A:append"), Some(("A", Keyword::Append, None)));
+        assert_eq!(split_keyword("A:append:foo:bar"), Some(("A", Keyword::Append, Some("foo:bar"))));
+        assert_eq!(split_keyword("A:foo:remove"), Some(("A:foo", Keyword::Remove, None)));
+        assert_eq!(split_keyword("A:append:Foo"), None);
+        assert_eq!(split_keyword("A:appendix"), None);
+        assert_eq!(split_keyword("A"), None);
+    }
+
+    #[test]
+    fn override_pairs_walk_from_the_right() {
+        assert_eq!(override_pairs("A:b:c"), vec![("A:b", "c"), ("A", "b:c")]);
+        assert_eq!(override_pairs("A:B"), vec![]);
+        assert_eq!(override_pairs("A:x-y"), vec![("A", "x-y")]);
+        // BitBake's quirk for names without ':' (harmless, kept for fidelity).
+        assert_eq!(override_pairs("foo"), vec![("fo", "foo")]);
+        assert_eq!(override_pairs("FOO"), vec![]);
+    }
+}

@@ -1,0 +1,517 @@
+//! Evaluation: statements of a file and of everything it includes and
+//! inherits, applied in order to a [`DataStore`] (BitBake's `ast.py` node
+//! `eval` methods and `BBHandler.inherit`), then finalized (deferred
+//! inherits, keys holding `${...}` expanded).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use grove_syntax::ast::{Assign, AssignOp, Function, IncludeKind, Stmt, StmtKind};
+use grove_syntax::{FileId, Parse, SourceFile, SourceMap, Span};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::datastore::{DataStore, Value};
+use crate::error::{EvalError, ExpandError};
+use crate::loader::{LoadError, Loader, Probe};
+use crate::stdlib;
+
+/// At most this many statements are evaluated for one recipe.
+pub const MAX_STATEMENTS: usize = 1_000_000;
+/// Includes may nest this deep.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+
+/// A parsed file, shared by every evaluation that reads it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub source: Arc<SourceFile>,
+    pub parse: Parse,
+}
+
+/// How to evaluate.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Record every operation, for `getvar --history`.
+    pub history: bool,
+}
+
+/// The outcome of evaluating a recipe.
+#[derive(Debug)]
+pub struct Evaluated {
+    pub store: DataStore,
+    /// Every file read, in order, the recipe first.
+    pub files: Vec<PathBuf>,
+}
+
+/// Files, their parses and where to look for includes and classes; shared
+/// by all evaluations (and threads) of one run.
+pub struct Session {
+    loader: Box<dyn Loader>,
+    sources: SourceMap,
+    parsed: Mutex<FxHashMap<PathBuf, Arc<Loaded>>>,
+    search: Vec<PathBuf>,
+}
+
+impl Session {
+    pub fn new(loader: impl Loader + 'static) -> Session {
+        Session { loader: Box::new(loader), sources: SourceMap::new(), parsed: Mutex::default(), search: Vec::new() }
+    }
+
+    /// Directories searched (after the including file's own) for includes
+    /// and `classes/`: the layers, highest priority first.
+    pub fn with_search_path(mut self, dirs: impl IntoIterator<Item = PathBuf>) -> Session {
+        self.search = dirs.into_iter().collect();
+        self
+    }
+
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// Reads and parses a file, once per session.
+    pub fn load(&self, path: &Path) -> Result<Arc<Loaded>, LoadError> {
+        if let Some(l) = self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+            return Ok(l.clone());
+        }
+        let text: Arc<str> = match stdlib::lookup(path) {
+            Some(t) => t.into(),
+            None => self.loader.read(path)?,
+        };
+        let source = self.sources.add(path, text);
+        let parse = grove_syntax::parse(source.id, &source.text);
+        let loaded = Arc::new(Loaded { source, parse });
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Evaluates a recipe (or any file) and everything it pulls in.
+    pub fn evaluate(&self, path: &Path, options: &Options) -> Result<Evaluated, EvalError> {
+        let top = match self.loader.probe(path) {
+            Probe::File(p) => p,
+            Probe::Missing => return Err(read_error(path, &LoadError::NotFound, None)),
+            Probe::Forbidden(p) => return Err(read_error(&p, &LoadError::Forbidden, None)),
+        };
+        let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut interp = Interp {
+            session: self,
+            ds: if options.history { DataStore::with_history() } else { DataStore::new() },
+            top_dir,
+            stack: Vec::new(),
+            inherited: FxHashSet::default(),
+            deferred: Vec::new(),
+            statements: 0,
+            files: Vec::new(),
+        };
+        interp.ds.set("FILE", top.to_string_lossy().as_ref().into(), "set", "", None);
+        interp.file(&top, None)?;
+        interp.finalize()?;
+        Ok(Evaluated { store: interp.ds, files: interp.files })
+    }
+
+    fn probe(&self, path: &Path) -> Probe {
+        if stdlib::lookup(path).is_some() { Probe::File(path.to_path_buf()) } else { self.loader.probe(path) }
+    }
+}
+
+fn read_error(path: &Path, e: &LoadError, at: Option<Span>) -> EvalError {
+    let help = match e {
+        LoadError::NotFound => "check the path".to_string(),
+        LoadError::Forbidden => "recipes may only read files inside their layers".to_string(),
+        LoadError::NotUtf8 { .. } => "recipes, classes and includes must be UTF-8 text".to_string(),
+        LoadError::Io(_) => "check the file's permissions".to_string(),
+    };
+    EvalError::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+        help,
+        file: at.map(|s| s.file),
+        at: at.map(|s| s.source_span()),
+    }
+}
+
+/// The state of one evaluation.
+struct Interp<'s> {
+    session: &'s Session,
+    ds: DataStore,
+    top_dir: PathBuf,
+    /// Files being evaluated, outermost first.
+    stack: Vec<PathBuf>,
+    inherited: FxHashSet<PathBuf>,
+    deferred: Vec<(Value, PathBuf, Span)>,
+    statements: usize,
+    files: Vec<PathBuf>,
+}
+
+fn is_class(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "grclass")
+}
+
+impl Interp<'_> {
+    fn file(&mut self, path: &Path, from: Option<Span>) -> Result<(), EvalError> {
+        let loaded = self.session.load(path).map_err(|e| read_error(path, &e, from))?;
+        if !loaded.parse.errors.is_empty() {
+            return Err(EvalError::Syntax {
+                path: path.to_path_buf(),
+                file: loaded.source.id,
+                errors: loaded.parse.errors.clone(),
+            });
+        }
+        if from.is_some() && self.stack.len() >= MAX_INCLUDE_DEPTH {
+            let span = from.expect("checked");
+            return Err(EvalError::IncludeCycle {
+                chain: self.stack.iter().map(|p| p.display().to_string()).collect(),
+                file: span.file,
+                at: span.source_span(),
+            });
+        }
+        self.files.push(path.to_path_buf());
+        let class = is_class(path);
+        if class {
+            self.inherited.insert(path.to_path_buf());
+        }
+        // BitBake points FILE at an included file while it is evaluated.
+        let old_file = if !class && from.is_some() {
+            let old = self.ds.get_raw("FILE");
+            self.ds.set("FILE", path.to_string_lossy().as_ref().into(), "set", "", None);
+            old
+        } else {
+            None
+        };
+        self.stack.push(path.to_path_buf());
+        for stmt in &loaded.parse.ast.stmts {
+            self.statement(stmt)?;
+        }
+        self.stack.pop();
+        if let Some(old) = old_file {
+            self.ds.set("FILE", old.clone(), "set", "", None);
+        }
+        Ok(())
+    }
+
+    fn current(&self) -> &Path {
+        self.stack.last().map(PathBuf::as_path).unwrap_or(Path::new(""))
+    }
+
+    fn expand(&self, text: &str, at: Span) -> Result<Value, EvalError> {
+        self.ds.expand(text, None).map_err(|e| expand_error(e, at))
+    }
+
+    fn statement(&mut self, stmt: &Stmt) -> Result<(), EvalError> {
+        self.statements += 1;
+        if self.statements > MAX_STATEMENTS {
+            return Err(EvalError::TooManyStatements {
+                limit: MAX_STATEMENTS,
+                file: stmt.span.file,
+                at: stmt.span.source_span(),
+            });
+        }
+        let at = Some(stmt.span);
+        match &stmt.kind {
+            StmtKind::Assign(a) => self.assign(a, stmt.span)?,
+            StmtKind::Export { var } => self.ds.set_flag(var, "export", Some("1".into()), "exported", "", at),
+            StmtKind::Unset { var, flag: None } => self.ds.delete(var, at),
+            StmtKind::Unset { var, flag: Some(flag) } => self.ds.delete_flag(var, flag, at),
+            StmtKind::Include { kind, files, files_span } => {
+                let names = self.expand(files, *files_span)?;
+                for name in names.split_whitespace() {
+                    self.include(name, *kind, *files_span)?;
+                }
+            }
+            StmtKind::Inherit { classes, classes_span, deferred } => {
+                if *deferred {
+                    self.deferred.push((classes.clone(), self.current().to_path_buf(), *classes_span));
+                } else {
+                    self.inherit(classes, *classes_span)?;
+                }
+            }
+            StmtKind::Function(f) => self.function(f, stmt.span)?,
+            StmtKind::ExportFunctions { names } => self.export_functions(names, stmt.span)?,
+            StmtKind::AddTask { tasks, after, before } => {
+                for task in tasks.split_whitespace() {
+                    self.ds.add_task(task, after, before, at);
+                }
+            }
+            StmtKind::DelTask { tasks } => {
+                let tasks = self.expand(tasks, stmt.span)?;
+                for task in tasks.split_whitespace() {
+                    self.ds.delete_task(task, at);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// BitBake's `DataNode.eval`.
+    fn assign(&mut self, a: &Assign, span: Span) -> Result<(), EvalError> {
+        let key: &str = &a.var;
+        let at = Some(span);
+        if a.export {
+            self.ds.set_flag(key, "export", Some("1".into()), "exported", "", at);
+        }
+        let current = || match &a.flag {
+            Some(flag) => self.ds.get_flag_raw(key, flag),
+            None => self.ds.get_raw(key),
+        };
+        let joined = |x: &str, sep: &str, y: &str| -> Value { format!("{x}{sep}{y}").into() };
+        let (op, value): (&str, Value) = match a.op {
+            AssignOp::Set | AssignOp::WeakDefault => ("set", a.value.clone()),
+            AssignOp::Default => ("set?", current().unwrap_or_else(|| a.value.clone())),
+            AssignOp::Immediate => {
+                let name = format!("{key}[:=]");
+                let v = self.ds.expand(&a.value, Some(&name)).map_err(|e| expand_error(e, a.value_span))?;
+                ("immediate", v)
+            }
+            AssignOp::Append => ("append", joined(current().as_deref().unwrap_or(""), " ", &a.value)),
+            AssignOp::Prepend => ("prepend", joined(&a.value, " ", current().as_deref().unwrap_or(""))),
+            AssignOp::DotAppend => ("postdot", joined(current().as_deref().unwrap_or(""), "", &a.value)),
+            AssignOp::DotPrepend => ("predot", joined(&a.value, "", current().as_deref().unwrap_or(""))),
+        };
+        match (&a.flag, a.op == AssignOp::WeakDefault) {
+            (Some(flag), true) => self.ds.set_weak_flag(key, flag, value, &a.value, at),
+            (Some(flag), false) => self.ds.set_flag(key, flag, Some(value), op, &a.value, at),
+            (None, true) => self.ds.set_weak_default(key, value, &a.value, at),
+            (None, false) => self.ds.set(key, value, op, &a.value, at),
+        }
+        Ok(())
+    }
+
+    /// BitBake's `MethodNode.eval` for shell functions.
+    fn function(&mut self, f: &Function, span: Span) -> Result<(), EvalError> {
+        let at = Some(span);
+        let existing = self.ds.get_unexpanded(&f.name).map_err(|e| expand_error(e, f.name_span))?;
+        if existing.is_some_and(|v| !v.is_empty()) {
+            self.ds.delete_flag(&f.name, "fakeroot", at);
+        }
+        if f.fakeroot {
+            self.ds.set_flag(&f.name, "fakeroot", Some("1".into()), "set", "1", at);
+        }
+        self.ds.set_flag(&f.name, "func", Some("1".into()), "set", "1", at);
+        self.ds.set(&f.name, f.body.clone(), "set", &f.body, at);
+        Ok(())
+    }
+
+    /// BitBake's `ExportFuncsNode.eval`: `do_x` becomes a call to
+    /// `CLASS_do_x` unless the recipe (or a class not using
+    /// EXPORT_FUNCTIONS) already defined it.
+    fn export_functions(&mut self, names: &[Value], span: Span) -> Result<(), EvalError> {
+        const SENTINEL: &str = "    # Export function set\n";
+        let path = self.current().to_path_buf();
+        if !is_class(&path) {
+            return Err(EvalError::ExportFunctionsOutsideClass { file: span.file, at: span.source_span() });
+        }
+        let class = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let at = Some(span);
+        for func in names {
+            let called = format!("{class}_{func}");
+            let base = self.ds.get_unexpanded(func).map_err(|e| expand_error(e, span))?;
+            if let Some(b) = &base {
+                if !b.is_empty() && !b.contains(SENTINEL) {
+                    continue;
+                }
+                if !b.is_empty() {
+                    self.ds.set_flag(func, "func", None, "set", "", at);
+                }
+            }
+            if let Some(v) = self.ds.get_flag_unexpanded(&called, "func").filter(|v| !v.is_empty()) {
+                self.ds.set_flag(func, "func", Some(v.clone()), "set", &v, at);
+            }
+            for flag in ["dirs", "cleandirs", "fakeroot"] {
+                if let Some(v) = self.ds.get_flag_unexpanded(func, flag).filter(|v| !v.is_empty()) {
+                    self.ds.set_flag(&called, flag, Some(v.clone()), "set", &v, at);
+                }
+            }
+            if class.contains('-') {
+                return Err(EvalError::ClassNameWithDash {
+                    class,
+                    function: func.to_string(),
+                    file: span.file,
+                    at: span.source_span(),
+                });
+            }
+            let body = format!("{SENTINEL}    {called}\n");
+            self.ds.set(func, body.as_str().into(), "set", &body, at);
+        }
+        Ok(())
+    }
+
+    /// Directories to search for `relative`, in order: beside the including
+    /// file, beside the recipe, the layers; then the standard library.
+    fn candidates(&self, relative: &str) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        if let Some(d) = self.current().parent() {
+            dirs.push(d.to_path_buf());
+        }
+        dirs.push(self.top_dir.clone());
+        dirs.extend(self.session.search.iter().cloned());
+        let mut seen = FxHashSet::default();
+        let mut out: Vec<PathBuf> =
+            dirs.into_iter().filter(|d| seen.insert(d.clone())).map(|d| d.join(relative)).collect();
+        out.push(stdlib::path(relative));
+        out
+    }
+
+    /// Finds a file: the first candidate that exists. A candidate outside
+    /// the allowed directories is an error, not a miss.
+    fn find(&self, name: &str, span: Span) -> Result<Option<PathBuf>, EvalError> {
+        let candidates = if Path::new(name).is_absolute() { vec![PathBuf::from(name)] } else { self.candidates(name) };
+        for c in candidates {
+            match self.session.probe(&c) {
+                Probe::File(p) => return Ok(Some(p)),
+                Probe::Missing => {}
+                Probe::Forbidden(p) => {
+                    let allowed = self.session.loader.roots().iter().map(|r| r.display().to_string()).collect::<Vec<_>>();
+                    return Err(EvalError::OutsideLayers {
+                        path: p,
+                        allowed: allowed.join(", "),
+                        file: span.file,
+                        at: span.source_span(),
+                    });
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// BitBake's `include_single_file`.
+    fn include(&mut self, name: &str, kind: IncludeKind, span: Span) -> Result<(), EvalError> {
+        if kind == IncludeKind::IncludeAll {
+            let mut dirs = vec![self.top_dir.clone()];
+            dirs.extend(self.session.search.iter().cloned());
+            for dir in dirs {
+                if let Probe::File(p) = self.session.probe(&dir.join(name)) {
+                    self.include_file(p, span)?;
+                }
+            }
+            return Ok(());
+        }
+        if Path::new(name) == self.current() {
+            return Ok(());
+        }
+        match self.find(name, span)? {
+            Some(path) => self.include_file(path, span),
+            None if kind == IncludeKind::Require => Err(EvalError::MissingRequire {
+                name: name.to_string(),
+                help: self.missing_help(name),
+                file: span.file,
+                at: span.source_span(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    fn include_file(&mut self, path: PathBuf, span: Span) -> Result<(), EvalError> {
+        if let Some(i) = self.stack.iter().position(|p| *p == path) {
+            let mut chain: Vec<String> = self.stack[i..].iter().map(|p| p.display().to_string()).collect();
+            chain.push(path.display().to_string());
+            return Err(EvalError::IncludeCycle { chain, file: span.file, at: span.source_span() });
+        }
+        self.file(&path, Some(span))
+    }
+
+    fn missing_help(&self, name: &str) -> String {
+        let searched: Vec<String> = if Path::new(name).is_absolute() {
+            vec![name.to_string()]
+        } else {
+            self.candidates(name)
+                .iter()
+                .filter(|c| !c.starts_with(stdlib::PREFIX))
+                .filter_map(|c| c.parent().map(|p| p.display().to_string()))
+                .collect()
+        };
+        format!("looked in {}; use `include` if the file is optional", searched.join(", "))
+    }
+
+    /// BitBake's `BBHandler.inherit`.
+    fn inherit(&mut self, classes: &str, span: Span) -> Result<(), EvalError> {
+        let names = self.expand(classes, span)?;
+        for name in names.split_whitespace() {
+            let relative = if Path::new(name).is_absolute() || name.ends_with(".grclass") {
+                name.to_string()
+            } else {
+                format!("classes/{name}.grclass")
+            };
+            let Some(path) = self.find(&relative, span)? else {
+                return Err(EvalError::MissingClass {
+                    name: name.to_string(),
+                    help: self.class_help(name),
+                    file: span.file,
+                    at: span.source_span(),
+                });
+            };
+            if self.inherited.contains(&path) {
+                continue;
+            }
+            self.file(&path, Some(span))?;
+        }
+        Ok(())
+    }
+
+    fn class_help(&self, name: &str) -> String {
+        let mut known: Vec<String> = stdlib::class_names().map(String::from).collect();
+        let mut dirs = vec![self.top_dir.clone()];
+        if let Some(d) = self.current().parent() {
+            dirs.push(d.to_path_buf());
+        }
+        dirs.extend(self.session.search.iter().cloned());
+        for dir in dirs {
+            if let Ok(entries) = std::fs::read_dir(dir.join("classes")) {
+                for e in entries.flatten() {
+                    let file = e.file_name().to_string_lossy().into_owned();
+                    if let Some(stem) = file.strip_suffix(".grclass") {
+                        known.push(stem.to_string());
+                    }
+                }
+            }
+        }
+        match grove_syntax::closest(name, known.iter().map(String::as_str)) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => format!(
+                "classes are found as classes/{name}.grclass beside the recipe, in the layers, or in grove's standard library ({})",
+                stdlib::class_names().collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    /// Deferred inherits, then keys holding `${...}` (BitBake's `finalize`
+    /// up to `expandKeys`; there are no anonymous functions to run).
+    fn finalize(&mut self) -> Result<(), EvalError> {
+        while !self.deferred.is_empty() {
+            let (classes, from, span) = self.deferred.remove(0);
+            self.stack.push(from);
+            let result = self.inherit(&classes, span);
+            self.stack.pop();
+            result?;
+        }
+        let mut todo: Vec<(Value, Value)> = Vec::new();
+        for (key, var) in &self.ds.vars {
+            if !key.contains("${") || is_empty(var) {
+                continue;
+            }
+            let span = var.origin.unwrap_or(Span::new(FileId(0), 0, 0));
+            let expanded = self.ds.expand(key, None).map_err(|e| expand_error(e, span))?;
+            if expanded != *key {
+                todo.push((key.clone(), expanded));
+            }
+        }
+        todo.sort();
+        for (key, new) in todo {
+            self.ds.rename(&key, &new);
+        }
+        Ok(())
+    }
+}
+
+fn is_empty(v: &crate::datastore::Var) -> bool {
+    v.content.is_none()
+        && v.weak_default.is_none()
+        && v.appends.is_empty()
+        && v.prepends.is_empty()
+        && v.removes.is_empty()
+        && v.flags.is_empty()
+        && v.weak_flags.is_empty()
+}
+
+/// An expansion error during evaluation, pointed at the statement that
+/// needed the value.
+pub fn expand_error(source: ExpandError, at: Span) -> EvalError {
+    EvalError::Expand { source, file: Some(at.file), at: Some(at.source_span()) }
+}

@@ -1,0 +1,158 @@
+//! The one way the evaluator reaches files.
+//!
+//! Every read goes through a [`Loader`], and the loader is the one place
+//! that enforces "never read outside the layers": the filesystem loader
+//! resolves symlinks and refuses anything that does not lie under one of its
+//! roots. Tests and the fuzzer use the in-memory loader.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+/// What a loader knows about a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// A readable file; the path to use from now on (symlinks resolved).
+    File(PathBuf),
+    /// Nothing there.
+    Missing,
+    /// A file that exists but lies outside the allowed roots.
+    Forbidden(PathBuf),
+}
+
+/// Why a read failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    Forbidden,
+    NotFound,
+    NotUtf8 { offset: usize },
+    Io(String),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Forbidden => write!(f, "it is outside the directories grove may read"),
+            LoadError::NotFound => write!(f, "no such file"),
+            LoadError::NotUtf8 { offset } => write!(f, "it is not UTF-8 text (invalid byte at offset {offset})"),
+            LoadError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+pub trait Loader: Send + Sync {
+    /// Looks a path up without reading it.
+    fn probe(&self, path: &Path) -> Probe;
+    /// Reads a file that [`Loader::probe`] found.
+    fn read(&self, path: &Path) -> Result<Arc<str>, LoadError>;
+    /// The directories reads are confined to, for messages.
+    fn roots(&self) -> Vec<PathBuf>;
+}
+
+/// Reads real files under a set of root directories.
+#[derive(Debug, Clone)]
+pub struct FsLoader {
+    roots: Vec<PathBuf>,
+}
+
+impl FsLoader {
+    /// A loader confined to `roots` (which are canonicalized; missing ones
+    /// are dropped).
+    pub fn new(roots: impl IntoIterator<Item = PathBuf>) -> FsLoader {
+        FsLoader { roots: roots.into_iter().filter_map(|r| r.canonicalize().ok()).collect() }
+    }
+
+    fn allowed(&self, path: &Path) -> bool {
+        self.roots.iter().any(|r| path.starts_with(r))
+    }
+}
+
+impl Loader for FsLoader {
+    fn probe(&self, path: &Path) -> Probe {
+        match path.canonicalize() {
+            Ok(real) if real.is_file() => {
+                if self.allowed(&real) {
+                    Probe::File(real)
+                } else {
+                    Probe::Forbidden(real)
+                }
+            }
+            _ => Probe::Missing,
+        }
+    }
+
+    fn read(&self, path: &Path) -> Result<Arc<str>, LoadError> {
+        let real = path.canonicalize().map_err(|e| io_error(&e))?;
+        if !self.allowed(&real) {
+            return Err(LoadError::Forbidden);
+        }
+        let bytes = std::fs::read(&real).map_err(|e| io_error(&e))?;
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(text.into()),
+            Err(e) => Err(LoadError::NotUtf8 { offset: e.utf8_error().valid_up_to() }),
+        }
+    }
+
+    fn roots(&self) -> Vec<PathBuf> {
+        self.roots.clone()
+    }
+}
+
+fn io_error(e: &std::io::Error) -> LoadError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => LoadError::NotFound,
+        _ => LoadError::Io(e.to_string()),
+    }
+}
+
+/// Files held in memory, for tests and fuzzing. Paths are used as given.
+#[derive(Debug, Clone, Default)]
+pub struct MemLoader {
+    files: FxHashMap<PathBuf, Arc<str>>,
+}
+
+impl MemLoader {
+    pub fn new() -> MemLoader {
+        MemLoader::default()
+    }
+
+    pub fn with(mut self, path: impl Into<PathBuf>, text: &str) -> MemLoader {
+        self.insert(path, text);
+        self
+    }
+
+    pub fn insert(&mut self, path: impl Into<PathBuf>, text: &str) {
+        self.files.insert(normalize(&path.into()), text.into());
+    }
+}
+
+/// Removes `.` and resolves `..` lexically (there are no symlinks in memory).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Loader for MemLoader {
+    fn probe(&self, path: &Path) -> Probe {
+        let path = normalize(path);
+        if self.files.contains_key(&path) { Probe::File(path) } else { Probe::Missing }
+    }
+
+    fn read(&self, path: &Path) -> Result<Arc<str>, LoadError> {
+        self.files.get(&normalize(path)).cloned().ok_or(LoadError::NotFound)
+    }
+
+    fn roots(&self) -> Vec<PathBuf> {
+        vec![PathBuf::from("/")]
+    }
+}

@@ -1,0 +1,439 @@
+//! Reading variables: overrides, `:append`/`:prepend`/`:remove`, and lazy
+//! `${...}` expansion (BitBake's `getVarFlag` and `expandWithRefs`).
+//!
+//! Results are cached until the next write. Expansion keeps a stack of the
+//! variables being expanded, so a cycle is reported with its path instead of
+//! overflowing the stack, and it bounds the size and depth of what it builds.
+
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::datastore::{DataStore, Pending, Value, Var};
+use crate::error::{ExpandError, ExpandErrorKind};
+
+/// The largest value expansion may build.
+pub const MAX_VALUE_LEN: usize = 16 << 20;
+/// How deeply variables may refer to variables.
+pub const MAX_DEPTH: usize = 200;
+/// How many rounds of substitution one value may take to settle.
+const MAX_ROUNDS: usize = 10_000;
+
+/// The active overrides: `OVERRIDES` split on `:`, in priority order.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub list: Vec<Value>,
+    set: FxHashSet<Value>,
+}
+
+impl Overrides {
+    fn new(list: Vec<Value>) -> Overrides {
+        let set = list.iter().cloned().collect();
+        Overrides { list, set }
+    }
+
+    pub fn contains(&self, o: &str) -> bool {
+        self.set.contains(o)
+    }
+
+    /// Every `:`-separated part of `o` is active.
+    fn all_active(&self, o: &str) -> bool {
+        o.split(':').all(|p| self.set.contains(p))
+    }
+}
+
+/// A resolved variable: the value before and after expansion, and which of
+/// its `:remove`s matched (BitBake carries those through an override).
+#[derive(Debug, Clone)]
+struct Resolved {
+    unexpanded: Option<Value>,
+    expanded: Option<Value>,
+    matched_removes: Vec<Value>,
+}
+
+/// Cached reads, thrown away on every write.
+#[derive(Debug, Default)]
+pub struct Cache {
+    overrides: Option<Arc<Overrides>>,
+    computing_overrides: bool,
+    content: FxHashMap<Value, Result<Resolved, ExpandError>>,
+    flags: FxHashMap<(Value, Value), Result<Option<Value>, ExpandError>>,
+}
+
+impl Cache {
+    pub fn invalidate(&mut self) {
+        self.overrides = None;
+        if !self.content.is_empty() {
+            self.content.clear();
+        }
+        if !self.flags.is_empty() {
+            self.flags.clear();
+        }
+    }
+}
+
+/// The variables being expanded, innermost last.
+#[derive(Default)]
+struct Stack {
+    names: Vec<Value>,
+}
+
+impl DataStore {
+    /// The fully expanded value of a variable (`getVar(var)`), or `None` if
+    /// it is not set.
+    pub fn get(&self, var: &str) -> Result<Option<Value>, ExpandError> {
+        let mut stack = Stack::default();
+        self.resolve(&mut stack, var).map(|r| r.expanded)
+    }
+
+    /// The value with overrides, appends and prepends applied but nothing
+    /// expanded (`getVar(var, False)`).
+    pub fn get_unexpanded(&self, var: &str) -> Result<Option<Value>, ExpandError> {
+        let mut stack = Stack::default();
+        self.resolve(&mut stack, var).map(|r| r.unexpanded)
+    }
+
+    /// The expanded value of a flag (`getVarFlag(var, flag)`).
+    pub fn get_flag(&self, var: &str, flag: &str) -> Result<Option<Value>, ExpandError> {
+        let mut stack = Stack::default();
+        self.flag(&mut stack, var, flag)
+    }
+
+    /// A flag as written, weak default included (`getVarFlag(var, flag, False)`).
+    pub fn get_flag_unexpanded(&self, var: &str, flag: &str) -> Option<Value> {
+        let v = self.vars.get(var)?;
+        v.flag(flag).or_else(|| v.weak_flag(flag)).cloned()
+    }
+
+    /// The value as set, without weak default, overrides or appends
+    /// (`getVar(var, False, noweakdefault=True, parsing=True)`), which is
+    /// what `+=`, `?=` and friends build on.
+    pub fn get_raw(&self, var: &str) -> Option<Value> {
+        self.vars.get(var)?.content.clone()
+    }
+
+    /// A flag as set, without its weak default.
+    pub fn get_flag_raw(&self, var: &str, flag: &str) -> Option<Value> {
+        self.vars.get(var)?.flag(flag).cloned()
+    }
+
+    /// The value as set or its weak default, nothing applied
+    /// (`getVar(var, False, parsing=True)`).
+    pub fn get_parsing(&self, var: &str) -> Option<Value> {
+        let v = self.vars.get(var)?;
+        v.content.clone().or_else(|| v.weak_default.clone())
+    }
+
+    /// Expands `${...}` references in a string. `name` is what the string is
+    /// the value of, for the self-reference check (`A[:=]` for `:=`).
+    pub fn expand(&self, s: &str, name: Option<&str>) -> Result<Value, ExpandError> {
+        let mut stack = Stack::default();
+        self.expand_refs(&mut stack, s, name)
+    }
+
+    /// The active overrides, computed from `OVERRIDES` on first use.
+    pub fn overrides(&self) -> Result<Arc<Overrides>, ExpandError> {
+        let mut stack = Stack::default();
+        self.active_overrides(&mut stack)
+    }
+
+    fn active_overrides(&self, stack: &mut Stack) -> Result<Arc<Overrides>, ExpandError> {
+        {
+            let cache = self.cache.borrow();
+            if let Some(o) = &cache.overrides {
+                return Ok(o.clone());
+            }
+            if cache.computing_overrides {
+                return Ok(Arc::new(Overrides::default()));
+            }
+        }
+        // BitBake's need_overrides(): OVERRIDES is evaluated with no
+        // overrides active, then again with the result; the two must agree.
+        let split = |v: Option<Value>| -> Vec<Value> {
+            v.as_deref().unwrap_or("").split(':').map(Value::from).collect()
+        };
+        self.cache.borrow_mut().computing_overrides = true;
+        let first = self.resolve(stack, "OVERRIDES");
+        let mut cache = self.cache.borrow_mut();
+        cache.computing_overrides = false;
+        cache.content.clear();
+        cache.flags.clear();
+        let first = Arc::new(Overrides::new(split(first?.expanded)));
+        cache.overrides = Some(first.clone());
+        drop(cache);
+        let second = self.resolve(stack, "OVERRIDES");
+        let second = split(second?.expanded);
+        if second != first.list {
+            let mut cache = self.cache.borrow_mut();
+            cache.overrides = None;
+            cache.content.clear();
+            cache.flags.clear();
+            return Err(ExpandError::new(
+                "OVERRIDES",
+                ExpandErrorKind::UnstableOverrides {
+                    first: first.list.join(":"),
+                    second: second.join(":"),
+                },
+            ));
+        }
+        Ok(first)
+    }
+
+    fn resolve(&self, stack: &mut Stack, var: &str) -> Result<Resolved, ExpandError> {
+        if let Some(r) = self.cache.borrow().content.get(var) {
+            return r.clone();
+        }
+        if stack.names.iter().any(|n| &**n == var) {
+            let mut chain: Vec<String> = stack.names.iter().map(|n| n.to_string()).collect();
+            chain.push(var.to_string());
+            let top = chain[0].clone();
+            return Err(ExpandError::new(&top, ExpandErrorKind::Cycle { chain }));
+        }
+        if stack.names.len() >= MAX_DEPTH {
+            let chain = stack.names.iter().map(|n| n.to_string()).collect();
+            return Err(ExpandError::new(&stack.names[0], ExpandErrorKind::TooDeep { chain }));
+        }
+        stack.names.push(var.into());
+        let result = self.resolve_uncached(stack, var);
+        stack.names.pop();
+        // An error found inside a cycle is only cached by its outermost
+        // variable, so that each variable reports the cycle from itself.
+        if result.is_ok() || stack.names.is_empty() {
+            self.cache.borrow_mut().content.insert(var.into(), result.clone());
+        }
+        result
+    }
+
+    fn resolve_uncached(&self, stack: &mut Stack, var: &str) -> Result<Resolved, ExpandError> {
+        let local: Option<&Var> = self.vars.get(var);
+        let mut value: Option<Value> = None;
+        let mut removes: Vec<Value> = Vec::new();
+
+        let needs_overrides = self.overridedata.get(var).is_some_and(|l| !l.is_empty())
+            || local.is_some_and(|l| !l.appends.is_empty() || !l.prepends.is_empty() || !l.removes.is_empty());
+        let overrides = if needs_overrides { Some(self.active_overrides(stack)?) } else { None };
+
+        if let (Some(data), Some(overrides)) = (self.overridedata.get(var), &overrides) {
+            if let Some(winner) = pick_override(data, overrides) {
+                let sub = self.resolve(stack, &winner)?;
+                value = sub.unexpanded;
+                removes = sub.matched_removes;
+            }
+        }
+        if let Some(local) = local {
+            if value.is_none() {
+                value = local.content.clone().or_else(|| local.weak_default.clone());
+            }
+            let overrides = overrides.as_deref();
+            let applies = |p: &Pending| match (&p.overrides, overrides) {
+                (None, _) => true,
+                (Some(o), _) if o.is_empty() => true,
+                (Some(o), Some(active)) => active.all_active(o),
+                (Some(_), None) => false,
+            };
+            if local.appends.iter().any(applies) {
+                let mut v = value.as_deref().unwrap_or("").to_string();
+                for p in local.appends.iter().filter(|p| applies(p)) {
+                    v.push_str(&p.value);
+                }
+                value = Some(v.into());
+            }
+            if local.prepends.iter().any(applies) {
+                let mut v = value.as_deref().unwrap_or("").to_string();
+                for p in local.prepends.iter().filter(|p| applies(p)) {
+                    v.insert_str(0, &p.value);
+                }
+                value = Some(v.into());
+            }
+            if local.removes.iter().any(applies) {
+                for p in local.removes.iter().filter(|p| applies(p)) {
+                    if !removes.contains(&p.value) {
+                        removes.push(p.value.clone());
+                    }
+                }
+            }
+        }
+        let Some(unexpanded) = value else {
+            return Ok(Resolved { unexpanded: None, expanded: None, matched_removes: Vec::new() });
+        };
+        let mut expanded = self.expand_refs(stack, &unexpanded, Some(var))?;
+        let mut matched_removes = Vec::new();
+        if !expanded.is_empty() && !removes.is_empty() {
+            let mut words: Vec<(Value, Vec<String>)> = Vec::with_capacity(removes.len());
+            for r in &removes {
+                let e = self.expand_refs(stack, r, None)?;
+                words.push((r.clone(), e.split_whitespace().map(String::from).collect()));
+            }
+            let mut out = String::with_capacity(expanded.len());
+            for token in split_keep_whitespace(&expanded) {
+                let mut skip = false;
+                for (r, ws) in &words {
+                    if ws.iter().any(|w| w == token) {
+                        if !matched_removes.contains(r) {
+                            matched_removes.push(r.clone());
+                        }
+                        skip = true;
+                    }
+                }
+                if !skip {
+                    out.push_str(token);
+                }
+            }
+            expanded = out.into();
+        }
+        Ok(Resolved { unexpanded: Some(unexpanded), expanded: Some(expanded), matched_removes })
+    }
+
+    fn flag(&self, stack: &mut Stack, var: &str, flag: &str) -> Result<Option<Value>, ExpandError> {
+        let key = (Value::from(var), Value::from(flag));
+        if let Some(r) = self.cache.borrow().flags.get(&key) {
+            return r.clone();
+        }
+        let Some(raw) = self.get_flag_unexpanded(var, flag) else { return Ok(None) };
+        let name = format!("{var}[{flag}]");
+        let result = self.expand_refs(stack, &raw, Some(&name)).map(Some);
+        self.cache.borrow_mut().flags.insert(key, result.clone());
+        result
+    }
+
+    /// `expandWithRefs`: substitute every `${NAME}` whose variable is set,
+    /// round after round, until nothing changes.
+    fn expand_refs(&self, stack: &mut Stack, s: &str, name: Option<&str>) -> Result<Value, ExpandError> {
+        if !s.contains("${") {
+            return Ok(s.into());
+        }
+        let mut current: String = s.to_string();
+        for _ in 0..MAX_ROUNDS {
+            let mut out = String::with_capacity(current.len());
+            let mut changed = false;
+            let mut rest = current.as_str();
+            while let Some(i) = rest.find("${") {
+                out.push_str(&rest[..i]);
+                let after = &rest[i + 2..];
+                let len = after.len() - after.trim_start_matches(is_ref_char).len();
+                if len == 0 || !after[len..].starts_with('}') {
+                    out.push_str("${");
+                    rest = after;
+                    continue;
+                }
+                let key = &after[..len];
+                if name == Some(key) {
+                    return Err(ExpandError::new(key, ExpandErrorKind::SelfReference));
+                }
+                match self.resolve(stack, key)?.expanded {
+                    Some(v) => {
+                        out.push_str(&v);
+                        changed = true;
+                    }
+                    None => out.push_str(&rest[i..i + 3 + len]),
+                }
+                if out.len() > MAX_VALUE_LEN {
+                    let var = name.unwrap_or(key).to_string();
+                    return Err(ExpandError::new(&var, ExpandErrorKind::TooLarge { limit: MAX_VALUE_LEN }));
+                }
+                rest = &after[len + 1..];
+            }
+            out.push_str(rest);
+            if !changed || !out.contains("${") {
+                return Ok(out.into());
+            }
+            current = out;
+        }
+        let var = name.unwrap_or("<expression>").to_string();
+        Err(ExpandError::new(&var, ExpandErrorKind::DoesNotSettle))
+    }
+}
+
+/// `[a-zA-Z0-9\-_+./~:]`: what may appear between `${` and `}`.
+fn is_ref_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.' | '/' | '~' | ':')
+}
+
+/// `re.split(r'(\s)', s)`: words and single whitespace characters.
+fn split_keep_whitespace(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = s;
+    let mut pending_space: Option<&str> = None;
+    std::iter::from_fn(move || {
+        if let Some(space) = pending_space.take() {
+            return Some(space);
+        }
+        if rest.is_empty() {
+            return None;
+        }
+        match rest.char_indices().find(|&(_, c)| grove_syntax_space(c)) {
+            Some((i, c)) => {
+                let word = &rest[..i];
+                pending_space = Some(&rest[i..i + c.len_utf8()]);
+                rest = &rest[i + c.len_utf8()..];
+                Some(word)
+            }
+            None => {
+                let word = rest;
+                rest = "";
+                Some(word)
+            }
+        }
+    })
+}
+
+fn grove_syntax_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+/// Which override variable wins for a variable, BitBake's way: collect those
+/// whose overrides are all active, then peel active overrides off their
+/// ends in `OVERRIDES` order; the last one left equal to an override wins.
+fn pick_override(data: &[(Value, Value)], overrides: &Overrides) -> Option<Value> {
+    // An insertion-ordered map, as Python's dict.
+    let mut active: Vec<(String, Value)> = Vec::new();
+    let insert = |active: &mut Vec<(String, Value)>, k: String, v: Value| match active.iter_mut().find(|(a, _)| *a == k) {
+        Some(slot) => slot.1 = v,
+        None => active.push((k, v)),
+    };
+    for (r, o) in data {
+        if overrides.contains(o) || (o.contains(':') && overrides.all_active(o)) {
+            insert(&mut active, o.to_string(), r.clone());
+        }
+    }
+    let mut winner = None;
+    let mut modified = true;
+    while modified {
+        modified = false;
+        for o in &overrides.list {
+            let snapshot: Vec<String> = active.iter().map(|(a, _)| a.clone()).collect();
+            let suffix = format!(":{o}");
+            for a in snapshot {
+                let Some(pos) = active.iter().position(|(k, _)| *k == a) else { continue };
+                if a.ends_with(&suffix) {
+                    let (_, t) = active.remove(pos);
+                    insert(&mut active, a.replace(&suffix, ""), t);
+                    modified = true;
+                } else if a == **o {
+                    let (_, t) = active.remove(pos);
+                    winner = Some(t);
+                }
+            }
+        }
+    }
+    winner
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_keeps_each_whitespace_character() {
+        let parts: Vec<&str> = split_keep_whitespace("a  b\tc").collect();
+        assert_eq!(parts, vec!["a", " ", "", " ", "b", "\t", "c"]);
+    }
+
+    #[test]
+    fn later_overrides_win() {
+        let o = Overrides::new(vec!["a".into(), "b".into()]);
+        let data: Vec<(Value, Value)> = vec![("V:b".into(), "b".into()), ("V:a".into(), "a".into())];
+        assert_eq!(pick_override(&data, &o).as_deref(), Some("V:b"));
+        let data: Vec<(Value, Value)> = vec![("V:a:b".into(), "a:b".into()), ("V:a".into(), "a".into())];
+        assert_eq!(pick_override(&data, &o).as_deref(), Some("V:a:b"));
+    }
+}

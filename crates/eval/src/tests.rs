@@ -1,0 +1,124 @@
+//! Evaluator tests. `eval` and `var` are the one entry point they share, so
+//! the API can change without rewriting them.
+
+use std::path::Path;
+
+use crate::{DataStore, EvalError, MemLoader, Options, Session};
+
+/// Evaluates `recipe` (at `/l/recipe.gr`) beside the given extra files.
+fn eval_with(recipe: &str, files: &[(&str, &str)]) -> Result<DataStore, EvalError> {
+    let mut loader = MemLoader::new().with("/l/recipe.gr", recipe);
+    for (p, t) in files {
+        loader.insert(Path::new("/l").join(p), t);
+    }
+    let session = Session::new(loader);
+    session.evaluate(Path::new("/l/recipe.gr"), &Options::default()).map(|e| e.store)
+}
+
+fn eval(recipe: &str) -> DataStore {
+    match eval_with(recipe, &[]) {
+        Ok(d) => d,
+        Err(e) => panic!("evaluation failed: {e:?}"),
+    }
+}
+
+fn var(d: &DataStore, name: &str) -> Option<String> {
+    d.get(name).expect("expands").map(|v| v.to_string())
+}
+
+fn flag(d: &DataStore, name: &str, flag: &str) -> Option<String> {
+    d.get_flag(name, flag).expect("expands").map(|v| v.to_string())
+}
+
+#[test]
+fn operators() {
+    let d = eval("A = \"a\"\nA += \"b\"\nA =+ \"c\"\nA .= \"d\"\nA =. \"e\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some("ec a bd"));
+    let d = eval("A ?= \"1\"\nA ?= \"2\"\nB ??= \"1\"\nB ??= \"2\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some("1"));
+    assert_eq!(var(&d, "B").as_deref(), Some("2"));
+    let d = eval("A ??= \"x\"\nA += \"y\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some(" y"));
+    let d = eval("A ??= \"x\"\nA:append = \"y\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some("xy"));
+}
+
+#[test]
+fn lazy_and_immediate_expansion() {
+    let d = eval("B = \"1\"\nA = \"${B}\"\nC := \"${B}\"\nB = \"2\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some("2"));
+    assert_eq!(var(&d, "C").as_deref(), Some("1"));
+    let d = eval("A = \"B\"\nB = \"C\"\nC = \"done\"\nX = \"${${${A}}}\"\nY = \"${value_of_${A}}\"\nvalue_of_B = \"v\"\n");
+    assert_eq!(var(&d, "X").as_deref(), Some("done"));
+    assert_eq!(var(&d, "Y").as_deref(), Some("v"));
+    let d = eval("A = \"${UNSET} $B ${B\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some("${UNSET} $B ${B"));
+}
+
+#[test]
+fn recursion_is_an_error_not_a_crash() {
+    let d = eval("A = \"${B}\"\nB = \"${A}\"\nC = \"${C}\"\n");
+    assert!(d.get("A").is_err());
+    assert!(d.get("B").is_err());
+    assert!(d.get("C").is_err());
+    let chain = (0..1000).map(|i| format!("V{i} = \"${{V{}}}\"\n", i + 1)).collect::<String>();
+    assert!(eval(&chain).get("V0").is_err());
+}
+
+#[test]
+fn overrides_and_conditional_operations() {
+    let d = eval("OVERRIDES = \"a:b\"\nA = \"base\"\nA:a = \"a\"\nA:b = \"b\"\nA:append = \" app\"\nA:append:c = \" no\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some("b app"));
+    let d = eval("OVERRIDES = \"foo\"\nA = \"a\"\nA:foo:append = \"x\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some("x"));
+    let d = eval("A = \"a b c b\"\nA:remove = \"b\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some("a  c "));
+    let d = eval("OVERRIDES = \"foo\"\nA:foo = \"x\"\nunset A\nA = \"y\"\n");
+    assert_eq!(var(&d, "A").as_deref(), Some("y"));
+}
+
+#[test]
+fn flags_export_unset() {
+    let d = eval("A = \"1\"\nA[doc] ??= \"w\"\nA[doc] += \"z\"\nexport B = \"v\"\nexport C\nD[x] = \"1\"\nunset D[x]\n");
+    assert_eq!(flag(&d, "A", "doc").as_deref(), Some(" z"));
+    assert_eq!(flag(&d, "B", "export").as_deref(), Some("1"));
+    assert_eq!(flag(&d, "C", "export").as_deref(), Some("1"));
+    assert_eq!(var(&d, "C"), None);
+    assert_eq!(flag(&d, "D", "x"), None);
+}
+
+#[test]
+fn functions_classes_and_export_functions() {
+    let class = "foo_do_build() {\n    make\n}\nEXPORT_FUNCTIONS do_build\nFOO = \"1\"\n";
+    let d = eval_with("inherit foo\ninherit foo\ndo_x() {\n  echo hi  \n}\ndo_x:append() {\n  more\n}\n", &[("classes/foo.grclass", class)]).unwrap();
+    assert_eq!(var(&d, "do_x").as_deref(), Some("  echo hi\n  more\n"));
+    assert_eq!(flag(&d, "do_x", "func").as_deref(), Some("1"));
+    assert_eq!(var(&d, "do_build").as_deref(), Some("    # Export function set\n    foo_do_build\n"));
+    assert_eq!(var(&d, "FOO").as_deref(), Some("1"));
+}
+
+#[test]
+fn includes() {
+    let d = eval_with("include missing.inc\nrequire a.inc\nB = \"${A}\"\n", &[("a.inc", "A = \"from a\"\n")]).unwrap();
+    assert_eq!(var(&d, "B").as_deref(), Some("from a"));
+    assert!(matches!(eval_with("require nope.inc\n", &[]), Err(EvalError::MissingRequire { .. })));
+    assert!(matches!(
+        eval_with("require a.inc\n", &[("a.inc", "require b.inc\n"), ("b.inc", "require a.inc\n")]),
+        Err(EvalError::IncludeCycle { .. })
+    ));
+    assert!(matches!(eval_with("inherit autotool\n", &[]), Err(EvalError::MissingClass { .. })));
+}
+
+#[test]
+fn keys_are_expanded_at_the_end() {
+    let d = eval("P = \"B\"\n${P}_X = \"v\"\n");
+    assert_eq!(var(&d, "B_X").as_deref(), Some("v"));
+}
+
+#[test]
+fn the_standard_library_evaluates() {
+    let d = eval("PN = \"hello\"\nPV = \"2.10\"\ninherit base autotools\n");
+    assert!(var(&d, "do_configure").unwrap().contains("autotools_do_configure"));
+    assert!(var(&d, "autotools_do_configure").unwrap().contains("--prefix=/usr"));
+    assert_eq!(var(&d, "S").as_deref(), Some("/build/hello-2.10"));
+}
