@@ -1,1 +1,53 @@
-fn main() {}
+//! The `grove` command line: parsing arguments, one module per subcommand,
+//! and the one place where outcomes become exit codes.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod getvar;
+mod output;
+mod render;
+
+/// grove: a declarative build engine. BitBake-style recipes, evaluated into
+/// hashed derivations, built in hermetic sandboxes into a content-addressed
+/// store.
+#[derive(Parser)]
+#[command(name = "grove", version, about, long_about = None, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the value of a variable (or one of its flags) after evaluation.
+    ///
+    /// Exit status: 0 and the value on stdout if it is set; 1 and nothing on
+    /// stdout if it is not; 2 and a diagnostic on stderr if the file or the
+    /// value cannot be evaluated.
+    Getvar(getvar::Args),
+}
+
+/// What a command's outcome means to the shell.
+pub enum Outcome {
+    /// Done; exit 0.
+    Done,
+    /// The thing asked about does not exist (an unset variable); exit 1.
+    NotFound,
+    /// Bad input; a diagnostic was printed; exit 2.
+    Failed,
+}
+
+fn main() -> ExitCode {
+    render::install_hook();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Getvar(args) => getvar::run(args),
+    };
+    match outcome {
+        Outcome::Done => ExitCode::SUCCESS,
+        Outcome::NotFound => ExitCode::from(1),
+        Outcome::Failed => ExitCode::from(2),
+    }
+}

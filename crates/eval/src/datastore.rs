@@ -180,6 +180,12 @@ impl DataStore {
         &self.tasks
     }
 
+    /// The variables that may override `name`, with their overrides
+    /// (`A:foo` by `foo`), in the order they were set.
+    pub fn override_vars(&self, name: &str) -> &[(Value, Value)] {
+        self.overridedata.get(name).map_or(&[], Vec::as_slice)
+    }
+
     /// Where a variable was last set.
     pub fn origin(&self, name: &str) -> Option<Span> {
         self.vars.get(name).and_then(|v| v.origin)
@@ -236,7 +242,6 @@ impl DataStore {
         if var.contains(':') {
             self.register_overrides(var);
         }
-        let _ = detail;
         self.record(var, None, || op.to_string(), detail, at);
     }
 

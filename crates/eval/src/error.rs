@@ -117,12 +117,12 @@ pub enum EvalError {
         at: SourceSpan,
     },
 
-    #[error("cannot expand `{}`: {}", source.var, source.kind)]
-    #[diagnostic(code(grove::eval::expansion), help("{}", source.kind.help()))]
+    #[error("cannot expand `{}`: {}", expand.var, expand.kind)]
+    #[diagnostic(code(grove::eval::expansion), help("{}", expand.kind.help()))]
     Expand {
-        source: ExpandError,
+        expand: ExpandError,
         file: Option<FileId>,
-        #[label("`{}` is set here", source.var)]
+        #[label("`{}` is set here", expand.var)]
         at: Option<SourceSpan>,
     },
 

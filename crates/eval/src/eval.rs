@@ -512,6 +512,6 @@ fn is_empty(v: &crate::datastore::Var) -> bool {
 
 /// An expansion error during evaluation, pointed at the statement that
 /// needed the value.
-pub fn expand_error(source: ExpandError, at: Span) -> EvalError {
-    EvalError::Expand { source, file: Some(at.file), at: Some(at.source_span()) }
+pub fn expand_error(expand: ExpandError, at: Span) -> EvalError {
+    EvalError::Expand { expand, file: Some(at.file), at: Some(at.source_span()) }
 }

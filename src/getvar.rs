@@ -1,0 +1,179 @@
+//! `grove getvar`: the value of one variable after evaluation.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use grove_eval::{DataStore, EvalError, Event, FsLoader, Options, Session};
+use grove_syntax::SourceMap;
+
+use crate::Outcome;
+use crate::output::{self, HistoryEntry};
+use crate::render::{self, display_path};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Evaluate this file alone: no layer configuration, no implicit classes.
+    /// `include` and `require` resolve beside it; `inherit NAME` finds
+    /// `classes/NAME.grclass` beside it, then in grove's standard library.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    file: PathBuf,
+
+    /// The variable.
+    #[arg(value_name = "VAR")]
+    var: String,
+
+    /// Print this flag of the variable (`VAR[NAME]`) instead of its value.
+    #[arg(long, value_name = "NAME")]
+    flag: Option<String>,
+
+    /// Also show every operation that shaped the value, with file:line, the
+    /// way `bitbake -e` does.
+    #[arg(long)]
+    history: bool,
+
+    /// Print a JSON object instead of the bare value.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Outcome {
+    let dir = args.file.parent().filter(|p| !p.as_os_str().is_empty()).map_or(PathBuf::from("."), PathBuf::from);
+    let session = Session::new(FsLoader::new([dir]));
+    let options = Options { history: args.history };
+    let evaluated = match session.evaluate(&args.file, &options) {
+        Ok(e) => e,
+        Err(e) => return fail(session.sources(), e),
+    };
+    let store = &evaluated.store;
+    let value = match &args.flag {
+        Some(flag) => store.get_flag(&args.var, flag),
+        None => store.get(&args.var),
+    };
+    let value = match value {
+        Ok(v) => v,
+        Err(expand) => {
+            let origin = store.origin(&expand.var).or_else(|| store.origin(&args.var));
+            let error = EvalError::Expand {
+                expand,
+                file: origin.map(|s| s.file),
+                at: origin.map(|s| s.source_span()),
+            };
+            return fail(session.sources(), error);
+        }
+    };
+    let history = args.history.then(|| history(store, &args.var, args.flag.as_deref(), session.sources()));
+    let Some(value) = value else {
+        if let Some(h) = history {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(render_history(&args.var, args.flag.as_deref(), &h, None).as_bytes());
+        }
+        return Outcome::NotFound;
+    };
+    let text = if args.json {
+        let out = output::GetVar {
+            version: output::VERSION,
+            variable: args.var.clone(),
+            flag: args.flag.clone(),
+            value: value.to_string(),
+            history,
+        };
+        serde_json::to_string_pretty(&out).expect("serializable") + "\n"
+    } else if let Some(h) = history {
+        let unexpanded = match &args.flag {
+            Some(f) => store.get_flag_unexpanded(&args.var, f),
+            None => store.get_unexpanded(&args.var).ok().flatten(),
+        };
+        let mut text = render_history(&args.var, args.flag.as_deref(), &h, unexpanded.as_deref());
+        let is_func = args.flag.is_none() && store.get_flag_unexpanded(&args.var, "func").is_some();
+        text.push_str(&emit(&args.var, args.flag.as_deref(), &value, is_func));
+        text
+    } else {
+        format!("{value}\n")
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Outcome::Done,
+        // A closed pipe (`grove getvar ... | head -0`) is not our failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Done,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            Outcome::Failed
+        }
+    }
+}
+
+fn fail(sources: &SourceMap, error: EvalError) -> Outcome {
+    let text = render::eval_error(sources, error);
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    Outcome::Failed
+}
+
+/// The operations on the value (or flag) itself, then those on the
+/// variables that override it, as BitBake's history shows them.
+fn history(store: &DataStore, var: &str, flag: Option<&str>, sources: &SourceMap) -> Vec<HistoryEntry> {
+    let Some(h) = store.history() else { return Vec::new() };
+    let wanted = |e: &Event| match (flag, e.flag.as_deref()) {
+        (None, None) | (None, Some("_defaultval")) => true,
+        (Some(f), Some(g)) => f == g,
+        _ => false,
+    };
+    let entry = |e: &Event, op: String| {
+        let (file, line) = match e.at.and_then(|s| sources.get(s.file).map(|f| (f, s.start))) {
+            Some((f, start)) => (Some(display_path(&f.path)), Some(f.line(start))),
+            None => (None, None),
+        };
+        let flag = e.flag.as_deref().filter(|f| *f != "_defaultval").map(String::from);
+        let op = if e.flag.as_deref() == Some("_defaultval") { format!("{op} (weak default)") } else { op };
+        HistoryEntry { op, flag, file, line, detail: e.detail.to_string() }
+    };
+    let mut out: Vec<HistoryEntry> = h.of(var).filter(|e| wanted(e)).map(|e| entry(e, e.op.clone())).collect();
+    if flag.is_none() {
+        for (other, over) in store.override_vars(var) {
+            for e in h.of(other).filter(|e| wanted(e)) {
+                out.push(entry(e, format!("override[{over}]:{}", e.op)));
+            }
+        }
+    }
+    out
+}
+
+fn render_history(var: &str, flag: Option<&str>, h: &[HistoryEntry], unexpanded: Option<&str>) -> String {
+    let name = match flag {
+        Some(f) => format!("{var}[{f}]"),
+        None => var.to_string(),
+    };
+    let mut out = String::from("#\n");
+    match h.len() {
+        0 => out.push_str(&format!("# ${name}\n#   [no history recorded]\n")),
+        1 => out.push_str(&format!("# ${name}\n")),
+        n => out.push_str(&format!("# ${name} [{n} operations]\n")),
+    }
+    for e in h {
+        let place = match (&e.file, e.line) {
+            (Some(f), Some(l)) => format!("{f}:{l}"),
+            _ => "(grove)".to_string(),
+        };
+        let flag = e.flag.as_ref().map(|f| format!("[{f}] ")).unwrap_or_default();
+        out.push_str(&format!("#   {} {place}\n#     {flag}\"{}\"\n", e.op, e.detail.replace('\n', "\n#     ")));
+    }
+    if let Some(u) = unexpanded {
+        out.push_str(&format!("# pre-expansion value:\n#   \"{}\"\n", u.replace('\n', "\n#   ")));
+    }
+    if unexpanded.is_none() && h.is_empty() {
+        out.push_str("#\n");
+    }
+    out
+}
+
+/// `VAR="value"`, or a function as `name() {...}`, as `bitbake -e` prints them.
+fn emit(var: &str, flag: Option<&str>, value: &str, is_func: bool) -> String {
+    if is_func {
+        return format!("{var}() {{\n{value}}}\n");
+    }
+    let name = match flag {
+        Some(f) => format!("{var}[{f}]"),
+        None => var.to_string(),
+    };
+    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    format!("{name}=\"{escaped}\"\n")
+}

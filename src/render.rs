@@ -1,0 +1,66 @@
+//! Diagnostics, rendered only here, at the edge: errors carry spans, and
+//! this module attaches the source text they point into.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+
+use grove_eval::EvalError;
+use grove_syntax::{FileId, SourceMap};
+use miette::{Diagnostic, MietteHandlerOpts, NamedSource, Report};
+
+/// Colour and Unicode only on a terminal, never when `NO_COLOR` is set, so
+/// piped output and snapshots are plain and stable.
+pub fn install_hook() {
+    let fancy = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = miette::set_hook(Box::new(move |_| {
+        let opts = MietteHandlerOpts::new().terminal_links(false).width(100);
+        let opts = if fancy { opts.color(true).unicode(true) } else { opts.color(false).unicode(false) };
+        Box::new(opts.build())
+    }));
+}
+
+/// How a path is shown: relative to the current directory when inside it.
+pub fn display_path(path: &Path) -> String {
+    if let Ok(cwd) = std::env::current_dir() {
+        if let Ok(rel) = path.strip_prefix(&cwd) {
+            return rel.display().to_string();
+        }
+    }
+    path.display().to_string()
+}
+
+fn named_source(sources: &SourceMap, file: FileId) -> Option<NamedSource<Arc<str>>> {
+    let f = sources.get(file)?;
+    Some(NamedSource::new(display_path(&f.path), f.text.clone()))
+}
+
+fn report<E: Diagnostic + Send + Sync + 'static>(error: E, sources: &SourceMap, file: Option<FileId>) -> Report {
+    let report = Report::new(error);
+    match file.and_then(|f| named_source(sources, f)) {
+        Some(src) => report.with_source_code(src),
+        None => report,
+    }
+}
+
+/// Renders an evaluation error (every syntax error of a file, if that is
+/// what it is) as text for stderr.
+pub fn eval_error(sources: &SourceMap, error: EvalError) -> String {
+    match error {
+        EvalError::Syntax { path, file, errors } => {
+            let mut out = String::new();
+            let count = errors.len();
+            for e in errors {
+                out.push_str(&format!("{:?}\n", report(e, sources, Some(file))));
+            }
+            if count > 1 {
+                out.push_str(&format!("{count} syntax errors in {}\n", display_path(&path)));
+            }
+            out
+        }
+        other => {
+            let file = other.file();
+            format!("{:?}\n", report(other, sources, file))
+        }
+    }
+}

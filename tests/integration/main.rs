@@ -1,0 +1,8 @@
+//! grove's integration tests: one binary, one module per area. Each area
+//! has one `check`-style helper its tests go through.
+
+mod architecture;
+mod corpus;
+mod differential;
+mod getvar;
+mod support;
