@@ -4,5 +4,6 @@
 mod architecture;
 mod corpus;
 mod differential;
+mod examples;
 mod getvar;
 mod support;

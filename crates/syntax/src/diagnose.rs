@@ -74,7 +74,7 @@ fn assignment_like(line: &Logical<'_>) -> Option<SyntaxError> {
         return None;
     }
     let op = &s[op_start..op_start + op_len];
-    if !op.contains('=') && !after_name[op_len..].trim_start_matches(is_space).starts_with(['"', '\'']) {
+    if !op.contains('=') && !s[op_start + op_len..].trim_start_matches(is_space).starts_with(['"', '\'']) {
         return None;
     }
     let valid = AssignOp::ALL.iter().find(|o| o.as_str() == op);

@@ -16,3 +16,6 @@ pub use error::SyntaxError;
 pub use parser::{Parse, parse};
 pub use span::{FileId, SourceFile, SourceMap, Span};
 pub use syntax::{find_inline_python, is_var_char};
+
+#[cfg(test)]
+mod tests;

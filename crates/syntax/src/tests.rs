@@ -1,0 +1,48 @@
+//! Property tests: what is written is what is parsed, and any input parses
+//! without panicking, with every span inside the text.
+
+use proptest::prelude::*;
+
+use crate::ast::{AssignOp, StmtKind};
+use crate::{FileId, parse};
+
+fn op() -> impl Strategy<Value = AssignOp> {
+    proptest::sample::select(AssignOp::ALL.to_vec())
+}
+
+proptest! {
+    #[test]
+    fn assignments_round_trip(
+        name in "[A-Za-z_][A-Za-z0-9_]{0,8}(:[a-z0-9][a-z0-9_-]{0,5}){0,2}",
+        flag in proptest::option::of("[a-z][a-z0-9_]{0,6}"),
+        op in op(),
+        value in "[^\"\n\r\\\\$]{0,20}",
+        left in "[ \t]{0,2}",
+        right in "[ \t]{0,2}",
+    ) {
+        prop_assume!(!["_append", "_prepend", "_remove"].iter().any(|k| name.contains(k)));
+        let flag_text = flag.as_ref().map(|f| format!("[{f}]")).unwrap_or_default();
+        let text = format!("{name}{flag_text}{left}{}{right}\"{value}\"\n", op.as_str());
+        let p = parse(FileId(0), &text);
+        prop_assert!(p.errors.is_empty(), "{text:?}: {:?}", p.errors);
+        prop_assert_eq!(p.ast.stmts.len(), 1);
+        let StmtKind::Assign(a) = &p.ast.stmts[0].kind else { panic!("not an assignment: {text:?}") };
+        prop_assert_eq!(&*a.var, name.as_str());
+        prop_assert_eq!(a.flag.as_deref(), flag.as_deref());
+        prop_assert_eq!(a.op, op);
+        prop_assert_eq!(&*a.value, value.as_str());
+        prop_assert_eq!(&text[a.value_span.start as usize..a.value_span.end as usize], value.as_str());
+    }
+
+    #[test]
+    fn any_text_parses_with_spans_in_bounds(text in "(\\PC|[\n\\\\{}\"'#:=?+.\\[\\] ]){0,200}") {
+        let p = parse(FileId(0), &text);
+        for s in &p.ast.stmts {
+            prop_assert!(s.span.start <= s.span.end && s.span.end as usize <= text.len());
+        }
+        for e in &p.errors {
+            let at = e.at();
+            prop_assert!(at.offset() + at.len() <= text.len(), "{e:?} in {text:?}");
+        }
+    }
+}
