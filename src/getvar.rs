@@ -1,6 +1,6 @@
 //! `grove getvar`: the value of one variable after evaluation.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use grove_eval::{DataStore, EvalError, Event, FsLoader, Options, Session};
@@ -63,9 +63,13 @@ pub fn run(args: Args) -> Outcome {
     };
     let history = args.history.then(|| history(store, &args.var, args.flag.as_deref(), session.sources()));
     let Some(value) = value else {
+        let mut err = std::io::stderr().lock();
         if let Some(h) = history {
-            let mut err = std::io::stderr().lock();
             let _ = err.write_all(render_history(&args.var, args.flag.as_deref(), &h, None).as_bytes());
+        }
+        // A person at a terminal gets a hint; scripts get only the exit code.
+        if std::io::stderr().is_terminal() {
+            let _ = err.write_all(unset_note(store, &args.var, args.flag.as_deref()).as_bytes());
         }
         return Outcome::NotFound;
     };
@@ -99,6 +103,23 @@ pub fn run(args: Args) -> Outcome {
             eprintln!("error: cannot write to stdout: {e}");
             Outcome::Failed
         }
+    }
+}
+
+/// `note: X is not set`, with the closest name that is.
+fn unset_note(store: &DataStore, var: &str, flag: Option<&str>) -> String {
+    let (what, names): (String, Vec<String>) = match flag {
+        Some(f) => (
+            format!("{var}[{f}]"),
+            store.var(var).map(|v| v.flag_names().map(|n| n.to_string()).collect()).unwrap_or_default(),
+        ),
+        None => (var.to_string(), store.names().map(|n| n.to_string()).collect()),
+    };
+    let target = flag.unwrap_or(var);
+    match grove_syntax::closest(target, names.iter().map(String::as_str)) {
+        Some(close) if flag.is_some() => format!("note: {what} is not set; did you mean `{var}[{close}]`?\n"),
+        Some(close) => format!("note: {what} is not set; did you mean `{close}`?\n"),
+        None => format!("note: {what} is not set\n"),
     }
 }
 
