@@ -64,10 +64,24 @@ fn cases(set: &str) -> Vec<PathBuf> {
     cases
 }
 
+/// A case where grove deliberately differs holds a file `grove-differs`
+/// saying why (lang/semantics.md lists the differences). It must still
+/// differ, so that the note cannot outlive the difference.
+fn check_case(case: &Path) -> Vec<String> {
+    let problems = check(case);
+    if case.join("grove-differs").exists() {
+        if problems.is_empty() {
+            return vec![format!("{}: grove now agrees with BitBake; remove grove-differs", case.display())];
+        }
+        return Vec::new();
+    }
+    problems
+}
+
 fn run(set: &str, at_least: usize) {
     let cases = cases(set);
     assert!(cases.len() >= at_least, "expected at least {at_least} cases in lang/differential/{set}, found {}", cases.len());
-    let problems: Vec<String> = cases.iter().flat_map(|c| check(c)).collect();
+    let problems: Vec<String> = cases.iter().flat_map(|c| check_case(c)).collect();
     assert!(
         problems.is_empty(),
         "{} disagreement(s) with BitBake in {} cases:\n{}",

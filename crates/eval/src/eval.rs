@@ -375,7 +375,11 @@ impl Interp<'_> {
     fn include(&mut self, name: &str, kind: IncludeKind, span: Span) -> Result<(), EvalError> {
         if kind == IncludeKind::IncludeAll {
             let mut dirs = vec![self.top_dir.clone()];
-            dirs.extend(self.session.search.iter().cloned());
+            for d in &self.session.search {
+                if !dirs.contains(d) {
+                    dirs.push(d.clone());
+                }
+            }
             for dir in dirs {
                 if let Probe::File(p) = self.session.probe(&dir.join(name)) {
                     self.include_file(p, span)?;
@@ -496,6 +500,12 @@ impl Interp<'_> {
         for (key, new) in todo {
             self.ds.rename(&key, &new);
         }
+        // OVERRIDES must settle for the recipe to mean anything (BitBake
+        // computes it while finalizing, too).
+        self.ds.overrides().map_err(|e| {
+            let at = self.ds.origin("OVERRIDES").unwrap_or(Span::new(FileId(0), 0, 0));
+            expand_error(e, at)
+        })?;
         Ok(())
     }
 }
