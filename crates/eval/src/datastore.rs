@@ -8,7 +8,7 @@
 //! same here as there; where a detail is odd, the comment says BitBake does
 //! it too.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use grove_syntax::Span;
@@ -138,6 +138,10 @@ pub struct DataStore {
     pub(crate) tasks: Vec<Value>,
     pub(crate) cache: RefCell<Cache>,
     pub(crate) history: Option<History>,
+    /// Bytes of values (and history) stored so far.
+    pub(crate) stored_bytes: usize,
+    /// Bytes produced by expansion so far (see `lookup::MAX_EXPANDED_BYTES`).
+    pub(crate) expanded_bytes: Cell<usize>,
 }
 
 impl Clone for DataStore {
@@ -148,6 +152,8 @@ impl Clone for DataStore {
             tasks: self.tasks.clone(),
             cache: RefCell::default(),
             history: self.history.clone(),
+            stored_bytes: self.stored_bytes,
+            expanded_bytes: Cell::new(0),
         }
     }
 }
@@ -195,6 +201,11 @@ impl DataStore {
         self.cache.get_mut().invalidate();
     }
 
+    /// Bytes of values stored so far, which evaluation bounds.
+    pub fn stored_bytes(&self) -> usize {
+        self.stored_bytes
+    }
+
     fn entry(&mut self, name: &str) -> &mut Var {
         if !self.vars.contains_key(name) {
             self.vars.insert(Value::from(name), Var::default());
@@ -204,6 +215,7 @@ impl DataStore {
 
     fn record(&mut self, var: &str, flag: Option<&str>, op: impl FnOnce() -> String, detail: &str, at: Option<Span>) {
         if let Some(history) = &mut self.history {
+            self.stored_bytes += detail.len() + var.len() + 64;
             history.push(Event { var: var.into(), flag: flag.map(Into::into), op: op(), detail: detail.into(), at });
         }
     }
@@ -220,6 +232,7 @@ impl DataStore {
     /// `setVar(var, value, parsing=True)`: the only form statements use.
     pub fn set(&mut self, var: &str, value: Value, op: &str, detail: &str, at: Option<Span>) {
         self.invalidate();
+        self.stored_bytes += value.len();
         if let Some((base, keyword, add)) = split_keyword(var) {
             let pending = Pending { value: value.clone(), overrides: add.map(Into::into) };
             let entry = self.entry(base);
@@ -248,6 +261,7 @@ impl DataStore {
     /// `setVarFlag(var, "_defaultval", value)`: the weak default of `??=`.
     pub fn set_weak_default(&mut self, var: &str, value: Value, detail: &str, at: Option<Span>) {
         self.invalidate();
+        self.stored_bytes += value.len();
         let entry = self.entry(var);
         entry.weak_default = Some(value);
         entry.origin = entry.origin.or(at);
@@ -260,6 +274,7 @@ impl DataStore {
     /// `setVarFlag(var, flag, value)`; `None` clears the flag.
     pub fn set_flag(&mut self, var: &str, flag: &str, value: Option<Value>, op: &str, detail: &str, at: Option<Span>) {
         self.invalidate();
+        self.stored_bytes += value.as_ref().map_or(0, |v| v.len());
         self.record(var, Some(flag), || op.to_string(), detail, at);
         let entry = self.entry(var);
         match (entry.flags.iter_mut().find(|(n, _)| &**n == flag), value) {
@@ -273,6 +288,7 @@ impl DataStore {
     /// `setVarFlag(var, "_defaultval_flag_" + flag, value)`.
     pub fn set_weak_flag(&mut self, var: &str, flag: &str, value: Value, detail: &str, at: Option<Span>) {
         self.invalidate();
+        self.stored_bytes += value.len();
         self.record(var, Some(flag), || "set??".into(), detail, at);
         let entry = self.entry(var);
         match entry.weak_flags.iter_mut().find(|(n, _)| &**n == flag) {

@@ -32,6 +32,10 @@ pub enum ExpandErrorKind {
     TooDeep { chain: Vec<String> },
     #[error("the expanded value grows past {} MiB", limit >> 20)]
     TooLarge { limit: usize },
+    #[error("expanding this recipe's values produces more than {} MiB", limit >> 20)]
+    TooMuchExpansion { limit: usize },
+    #[error("OVERRIDES has {count} entries, more than the {limit} grove accepts")]
+    TooManyOverrides { count: usize, limit: usize },
     #[error("the expansion does not settle")]
     DoesNotSettle,
     #[error("OVERRIDES changes its own value: `{first}` before overrides apply, `{second}` after")]
@@ -47,6 +51,10 @@ impl ExpandErrorKind {
             ExpandErrorKind::Cycle { .. } => "break the cycle: one of these variables must not refer to the next",
             ExpandErrorKind::TooDeep { .. } => "flatten the chain of variables referring to variables",
             ExpandErrorKind::TooLarge { .. } => "a variable is probably referenced many times over through nested variables",
+            ExpandErrorKind::TooMuchExpansion { .. } => {
+                "variables are probably referenced many times over through nested variables"
+            }
+            ExpandErrorKind::TooManyOverrides { .. } => "OVERRIDES lists the active overrides, usually a few dozen",
             ExpandErrorKind::DoesNotSettle => "the value keeps producing new `${...}` references",
             ExpandErrorKind::UnstableOverrides { .. } => {
                 "OVERRIDES must not be changed by its own overrides; set it once, from plain variables"
@@ -150,6 +158,18 @@ pub enum EvalError {
         at: SourceSpan,
     },
 
+    #[error("evaluation stores more than {} MiB of values", limit >> 20)]
+    #[diagnostic(
+        code(grove::eval::too_much_data),
+        help("a value probably grows with every inclusion of a file included many times over")
+    )]
+    TooMuchData {
+        limit: usize,
+        file: FileId,
+        #[label("while evaluating this")]
+        at: SourceSpan,
+    },
+
     #[error("evaluation exceeded {limit} statements")]
     #[diagnostic(
         code(grove::eval::too_many_statements),
@@ -176,6 +196,7 @@ impl EvalError {
             | IncludeCycle { file, .. }
             | ExportFunctionsOutsideClass { file, .. }
             | ClassNameWithDash { file, .. }
+            | TooMuchData { file, .. }
             | TooManyStatements { file, .. } => Some(*file),
         }
     }

@@ -17,6 +17,9 @@ use crate::stdlib;
 
 /// At most this many statements are evaluated for one recipe.
 pub const MAX_STATEMENTS: usize = 1_000_000;
+/// At most this many bytes of values are stored for one recipe (a real one
+/// stores well under a megabyte).
+pub const MAX_STORED_BYTES: usize = 256 << 20;
 /// Includes may nest this deep.
 pub const MAX_INCLUDE_DEPTH: usize = 64;
 
@@ -203,6 +206,9 @@ impl Interp<'_> {
                 file: stmt.span.file,
                 at: stmt.span.source_span(),
             });
+        }
+        if self.ds.stored_bytes() > MAX_STORED_BYTES {
+            return Err(EvalError::TooMuchData { limit: MAX_STORED_BYTES, file: stmt.span.file, at: stmt.span.source_span() });
         }
         let at = Some(stmt.span);
         match &stmt.kind {

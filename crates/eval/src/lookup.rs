@@ -16,8 +16,14 @@ use crate::error::{ExpandError, ExpandErrorKind};
 pub const MAX_VALUE_LEN: usize = 16 << 20;
 /// How deeply variables may refer to variables.
 pub const MAX_DEPTH: usize = 200;
+/// How many entries `OVERRIDES` may have (real ones have dozens).
+pub const MAX_OVERRIDES: usize = 10_000;
 /// How many rounds of substitution one value may take to settle.
 const MAX_ROUNDS: usize = 10_000;
+/// How many bytes expansion may produce in all for one store: a recipe
+/// needs a few megabytes; a hostile one could otherwise fill memory with
+/// many values each under [`MAX_VALUE_LEN`].
+pub const MAX_EXPANDED_BYTES: usize = 256 << 20;
 
 /// The active overrides: `OVERRIDES` split on `:`, in priority order.
 #[derive(Debug, Default)]
@@ -89,8 +95,11 @@ impl DataStore {
     /// The value with overrides, appends and prepends applied but nothing
     /// expanded (`getVar(var, False)`).
     pub fn get_unexpanded(&self, var: &str) -> Result<Option<Value>, ExpandError> {
+        if let Some(Ok(r)) = self.cache.borrow().content.get(var) {
+            return Ok(r.unexpanded.clone());
+        }
         let mut stack = Stack::default();
-        self.resolve(&mut stack, var).map(|r| r.unexpanded)
+        self.raw_value(&mut stack, var).map(|(v, _)| v)
     }
 
     /// The expanded value of a flag (`getVarFlag(var, flag)`).
@@ -149,8 +158,13 @@ impl DataStore {
         }
         // BitBake's need_overrides(): OVERRIDES is evaluated with no
         // overrides active, then again with the result; the two must agree.
-        let split = |v: Option<Value>| -> Vec<Value> {
-            v.as_deref().unwrap_or("").split(':').map(Value::from).collect()
+        let split = |v: Option<Value>| -> Result<Vec<Value>, ExpandError> {
+            let v = v.as_deref().unwrap_or("");
+            let count = v.matches(':').count() + 1;
+            if count > MAX_OVERRIDES {
+                return Err(ExpandError::new("OVERRIDES", ExpandErrorKind::TooManyOverrides { count, limit: MAX_OVERRIDES }));
+            }
+            Ok(v.split(':').map(Value::from).collect())
         };
         self.cache.borrow_mut().computing_overrides = true;
         let first = self.resolve(stack, "OVERRIDES");
@@ -158,11 +172,11 @@ impl DataStore {
         cache.computing_overrides = false;
         cache.content.clear();
         cache.flags.clear();
-        let first = Arc::new(Overrides::new(split(first?.expanded)));
+        let first = Arc::new(Overrides::new(split(first?.expanded)?));
         cache.overrides = Some(first.clone());
         drop(cache);
         let second = self.resolve(stack, "OVERRIDES");
-        let second = split(second?.expanded);
+        let second = split(second?.expanded)?;
         if second != first.list {
             let mut cache = self.cache.borrow_mut();
             cache.overrides = None;
@@ -205,6 +219,42 @@ impl DataStore {
     }
 
     fn resolve_uncached(&self, stack: &mut Stack, var: &str) -> Result<Resolved, ExpandError> {
+        let (value, removes) = self.raw_value(stack, var)?;
+        let Some(unexpanded) = value else {
+            return Ok(Resolved { unexpanded: None, expanded: None, matched_removes: Vec::new() });
+        };
+        let mut expanded = self.expand_refs(stack, &unexpanded, Some(var))?;
+        let mut matched_removes = Vec::new();
+        if !expanded.is_empty() && !removes.is_empty() {
+            let mut words: Vec<(Value, Vec<String>)> = Vec::with_capacity(removes.len());
+            for r in &removes {
+                let e = self.expand_refs(stack, r, None)?;
+                words.push((r.clone(), e.split_whitespace().map(String::from).collect()));
+            }
+            let mut out = String::with_capacity(expanded.len());
+            for token in split_keep_whitespace(&expanded) {
+                let mut skip = false;
+                for (r, ws) in &words {
+                    if ws.iter().any(|w| w == token) {
+                        if !matched_removes.contains(r) {
+                            matched_removes.push(r.clone());
+                        }
+                        skip = true;
+                    }
+                }
+                if !skip {
+                    out.push_str(token);
+                }
+            }
+            expanded = out.into();
+        }
+        Ok(Resolved { unexpanded: Some(unexpanded), expanded: Some(expanded), matched_removes })
+    }
+
+    /// The value before expansion: the winning override's (or the value, or
+    /// the weak default), with appends and prepends applied; and the
+    /// `:remove`s to apply after expansion.
+    fn raw_value(&self, stack: &mut Stack, var: &str) -> Result<(Option<Value>, Vec<Value>), ExpandError> {
         let local: Option<&Var> = self.vars.get(var);
         let mut value: Option<Value> = None;
         let mut removes: Vec<Value> = Vec::new();
@@ -253,35 +303,7 @@ impl DataStore {
                 }
             }
         }
-        let Some(unexpanded) = value else {
-            return Ok(Resolved { unexpanded: None, expanded: None, matched_removes: Vec::new() });
-        };
-        let mut expanded = self.expand_refs(stack, &unexpanded, Some(var))?;
-        let mut matched_removes = Vec::new();
-        if !expanded.is_empty() && !removes.is_empty() {
-            let mut words: Vec<(Value, Vec<String>)> = Vec::with_capacity(removes.len());
-            for r in &removes {
-                let e = self.expand_refs(stack, r, None)?;
-                words.push((r.clone(), e.split_whitespace().map(String::from).collect()));
-            }
-            let mut out = String::with_capacity(expanded.len());
-            for token in split_keep_whitespace(&expanded) {
-                let mut skip = false;
-                for (r, ws) in &words {
-                    if ws.iter().any(|w| w == token) {
-                        if !matched_removes.contains(r) {
-                            matched_removes.push(r.clone());
-                        }
-                        skip = true;
-                    }
-                }
-                if !skip {
-                    out.push_str(token);
-                }
-            }
-            expanded = out.into();
-        }
-        Ok(Resolved { unexpanded: Some(unexpanded), expanded: Some(expanded), matched_removes })
+        Ok((value, removes))
     }
 
     fn flag(&self, stack: &mut Stack, var: &str, flag: &str) -> Result<Option<Value>, ExpandError> {
@@ -301,6 +323,17 @@ impl DataStore {
     fn expand_refs(&self, stack: &mut Stack, s: &str, name: Option<&str>) -> Result<Value, ExpandError> {
         if !s.contains("${") {
             return Ok(s.into());
+        }
+        // A value that is one reference (`B = "${S}"`) shares the referenced
+        // value instead of copying it.
+        if let Some(key) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+            if !key.is_empty() && key.chars().all(is_ref_char) && name != Some(key) {
+                if let Some(v) = self.resolve(stack, key)?.expanded {
+                    if !v.contains("${") {
+                        return Ok(v);
+                    }
+                }
+            }
         }
         let mut current: String = s.to_string();
         for _ in 0..MAX_ROUNDS {
@@ -334,6 +367,12 @@ impl DataStore {
                 rest = &after[len + 1..];
             }
             out.push_str(rest);
+            let spent = self.expanded_bytes.get() + out.len();
+            self.expanded_bytes.set(spent);
+            if spent > MAX_EXPANDED_BYTES {
+                let var = name.unwrap_or("<expression>").to_string();
+                return Err(ExpandError::new(&var, ExpandErrorKind::TooMuchExpansion { limit: MAX_EXPANDED_BYTES }));
+            }
             if !changed || !out.contains("${") {
                 return Ok(out.into());
             }

@@ -98,7 +98,7 @@ fn assignment_like(line: &Logical<'_>) -> Option<SyntaxError> {
             var: name.to_string(),
             op: op.to_string(),
             suggestion,
-            at: line.span(value_start, (value_start + 1).min(s.len())).source_span(),
+            at: line.span(value_start, value_start + value.chars().next().map_or(0, char::len_utf8)).source_span(),
         });
     };
     let other = if quote == '"' { '\'' } else { '"' };
