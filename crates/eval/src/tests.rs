@@ -122,3 +122,46 @@ fn the_standard_library_evaluates() {
     assert!(var(&d, "autotools_do_configure").unwrap().contains("--prefix=/usr"));
     assert_eq!(var(&d, "S").as_deref(), Some("/build/hello-2.10"));
 }
+
+/// Recipes found by fuzzing that stay under each per-value limit yet would
+/// multiply work or memory; each must end in an error, quickly.
+#[test]
+fn hostile_recipes_are_bounded() {
+    use crate::ExpandErrorKind;
+
+    // `:=` doubling a value at every line.
+    let doubling: String = std::iter::once("A0 := \"xxxxxxxxxxxxxxxx\"\n".to_string())
+        .chain((1..40).map(|i| format!("A{i} := \"${{A{}}}${{A{}}}\"\n", i - 1, i - 1)))
+        .collect();
+    assert!(eval_with(&doubling, &[]).is_err());
+
+    // Files included 32 times over, four deep, appending at the bottom.
+    let fan = |inc: &str| (0..32).map(|_| format!("include {inc}\n")).collect::<String>();
+    let files = [("a.inc", fan("b.inc")), ("b.inc", fan("c.inc")), ("c.inc", fan("d.inc")), ("d.inc", "A += \"0123456789\"\n".into())];
+    let files: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    assert!(matches!(eval_with(&fan("a.inc"), &files), Err(EvalError::TooMuchData { .. } | EvalError::TooManyStatements { .. })));
+
+    // Many variables each expanding to the same 16 MiB value.
+    let mut big: String = std::iter::once("A0 = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n".to_string())
+        .chain((1..20).map(|i| format!("A{i} = \"${{A{}}}${{A{}}}\"\n", i - 1, i - 1)))
+        .collect();
+    big.extend((0..64).map(|i| format!("B{i} = \"x${{A19}}\"\n")));
+    let d = eval(&big);
+    let errors = (0..64).filter_map(|i| d.get(&format!("B{i}")).err()).collect::<Vec<_>>();
+    assert!(errors.iter().any(|e| matches!(e.kind, ExpandErrorKind::TooMuchExpansion { .. } | ExpandErrorKind::TooLarge { .. })));
+
+    // An OVERRIDES of millions of entries.
+    let mut overrides: String = std::iter::once(format!("O0 = \"{}\"\n", "a:".repeat(32)))
+        .chain((1..18).map(|i| format!("O{i} = \"${{O{}}}${{O{}}}\"\n", i - 1, i - 1)))
+        .collect();
+    overrides.push_str("OVERRIDES = \"${O17}\"\n");
+    assert!(matches!(eval_with(&overrides, &[]), Err(EvalError::Expand { .. })));
+}
+
+#[test]
+fn unexpanded_reads_do_not_expand_the_variable() {
+    // BitBake's getVar(name, False) does not expand: a function may replace
+    // a value that would not expand.
+    let d = eval("do_x = \"${do_x}\"\ndo_x() {\n    echo\n}\n");
+    assert_eq!(var(&d, "do_x").as_deref(), Some("    echo\n"));
+}
