@@ -165,7 +165,7 @@ impl DataStore {
 
     /// A store that records every operation, for `getvar --history`.
     pub fn with_history() -> DataStore {
-        DataStore { history: Some(History::default()), ..DataStore::default() }
+        DataStore { history: Some(History::default()), ..DataStore::new() }
     }
 
     pub fn history(&self) -> Option<&History> {
@@ -201,16 +201,22 @@ impl DataStore {
         self.cache.get_mut().invalidate();
     }
 
+    /// `name` is being written.
+    fn touched(&mut self, name: &str) {
+        self.cache.get_mut().touched(name);
+    }
+
     /// Bytes of values stored so far, which evaluation bounds.
     pub fn stored_bytes(&self) -> usize {
         self.stored_bytes
     }
 
     fn entry(&mut self, name: &str) -> &mut Var {
-        if !self.vars.contains_key(name) {
-            self.vars.insert(Value::from(name), Var::default());
+        // One lookup when the variable exists (the common case), two when not.
+        if self.vars.contains_key(name) {
+            return self.vars.get_mut(name).expect("present");
         }
-        self.vars.get_mut(name).expect("inserted above")
+        self.vars.entry(Value::from(name)).or_default()
     }
 
     fn record(&mut self, var: &str, flag: Option<&str>, op: impl FnOnce() -> String, detail: &str, at: Option<Span>) {
@@ -222,6 +228,7 @@ impl DataStore {
 
     fn register_overrides(&mut self, var: &str) {
         for (short, over) in override_pairs(var) {
+            self.cache.get_mut().touched(short);
             let list = self.overridedata.entry(Value::from(short)).or_default();
             if !list.iter().any(|(v, o)| &**v == var && &**o == over) {
                 list.push((var.into(), over.into()));
@@ -231,7 +238,7 @@ impl DataStore {
 
     /// `setVar(var, value, parsing=True)`: the only form statements use.
     pub fn set(&mut self, var: &str, value: Value, op: &str, detail: &str, at: Option<Span>) {
-        self.invalidate();
+        self.touched(var);
         self.stored_bytes += value.len();
         if let Some((base, keyword, add)) = split_keyword(var) {
             let pending = Pending { value: value.clone(), overrides: add.map(Into::into) };
@@ -260,7 +267,7 @@ impl DataStore {
 
     /// `setVarFlag(var, "_defaultval", value)`: the weak default of `??=`.
     pub fn set_weak_default(&mut self, var: &str, value: Value, detail: &str, at: Option<Span>) {
-        self.invalidate();
+        self.touched(var);
         self.stored_bytes += value.len();
         let entry = self.entry(var);
         entry.weak_default = Some(value);
@@ -273,7 +280,7 @@ impl DataStore {
 
     /// `setVarFlag(var, flag, value)`; `None` clears the flag.
     pub fn set_flag(&mut self, var: &str, flag: &str, value: Option<Value>, op: &str, detail: &str, at: Option<Span>) {
-        self.invalidate();
+        self.touched(var);
         self.stored_bytes += value.as_ref().map_or(0, |v| v.len());
         self.record(var, Some(flag), || op.to_string(), detail, at);
         let entry = self.entry(var);
@@ -287,7 +294,7 @@ impl DataStore {
 
     /// `setVarFlag(var, "_defaultval_flag_" + flag, value)`.
     pub fn set_weak_flag(&mut self, var: &str, flag: &str, value: Value, detail: &str, at: Option<Span>) {
-        self.invalidate();
+        self.touched(var);
         self.stored_bytes += value.len();
         self.record(var, Some(flag), || "set??".into(), detail, at);
         let entry = self.entry(var);
@@ -301,7 +308,7 @@ impl DataStore {
     /// and so is its list of override variables (BitBake does the same: a
     /// later `A` is not overridden by an earlier `A:foo`).
     pub fn delete(&mut self, var: &str, at: Option<Span>) {
-        self.invalidate();
+        self.touched(var);
         self.record(var, None, || "del".into(), "", at);
         self.vars.insert(var.into(), Var { origin: at, ..Var::default() });
         self.overridedata.remove(var);
@@ -318,7 +325,7 @@ impl DataStore {
 
     /// `delVarFlag`: also drops the flag's weak default.
     pub fn delete_flag(&mut self, var: &str, flag: &str, at: Option<Span>) {
-        self.invalidate();
+        self.touched(var);
         let Some(entry) = self.vars.get_mut(var) else { return };
         if entry.flag(flag).is_none() {
             return;

@@ -28,6 +28,8 @@ pub const MAX_INCLUDE_DEPTH: usize = 64;
 pub struct Loaded {
     pub source: Arc<SourceFile>,
     pub parse: Parse,
+    /// The path as a value, for `FILE`.
+    pub path_value: Value,
 }
 
 /// How to evaluate.
@@ -51,12 +53,21 @@ pub struct Session {
     loader: Box<dyn Loader>,
     sources: SourceMap,
     parsed: Mutex<FxHashMap<PathBuf, Arc<Loaded>>>,
+    /// What the loader said of each candidate path: classes and includes
+    /// are looked up for every recipe.
+    probes: Mutex<FxHashMap<PathBuf, Probe>>,
     search: Vec<PathBuf>,
 }
 
 impl Session {
     pub fn new(loader: impl Loader + 'static) -> Session {
-        Session { loader: Box::new(loader), sources: SourceMap::new(), parsed: Mutex::default(), search: Vec::new() }
+        Session {
+            loader: Box::new(loader),
+            sources: SourceMap::new(),
+            parsed: Mutex::default(),
+            probes: Mutex::default(),
+            search: Vec::new(),
+        }
     }
 
     /// Directories searched (after the including file's own) for includes
@@ -72,6 +83,14 @@ impl Session {
 
     /// Reads and parses a file, once per session.
     pub fn load(&self, path: &Path) -> Result<Arc<Loaded>, LoadError> {
+        self.load_inner(path, true)
+    }
+
+    /// Reads and parses a file; `keep` caches the parse for the rest of the
+    /// session (classes and includes are read by many recipes; a recipe is
+    /// read once, and keeping its tree would make memory grow with the
+    /// number of recipes).
+    fn load_inner(&self, path: &Path, keep: bool) -> Result<Arc<Loaded>, LoadError> {
         if let Some(l) = self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
             return Ok(l.clone());
         }
@@ -81,8 +100,11 @@ impl Session {
         };
         let source = self.sources.add(path, text);
         let parse = grove_syntax::parse(source.id, &source.text);
-        let loaded = Arc::new(Loaded { source, parse });
-        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), loaded.clone());
+        let path_value = Value::from(path.to_string_lossy().as_ref());
+        let loaded = Arc::new(Loaded { source, parse, path_value });
+        if keep {
+            self.parsed.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), loaded.clone());
+        }
         Ok(loaded)
     }
 
@@ -111,7 +133,15 @@ impl Session {
     }
 
     fn probe(&self, path: &Path) -> Probe {
-        if stdlib::lookup(path).is_some() { Probe::File(path.to_path_buf()) } else { self.loader.probe(path) }
+        if stdlib::lookup(path).is_some() {
+            return Probe::File(path.to_path_buf());
+        }
+        if let Some(p) = self.probes.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+            return p.clone();
+        }
+        let probe = self.loader.probe(path);
+        self.probes.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), probe.clone());
+        probe
     }
 }
 
@@ -150,7 +180,7 @@ fn is_class(path: &Path) -> bool {
 
 impl Interp<'_> {
     fn file(&mut self, path: &Path, from: Option<Span>) -> Result<(), EvalError> {
-        let loaded = self.session.load(path).map_err(|e| read_error(path, &e, from))?;
+        let loaded = self.session.load_inner(path, from.is_some()).map_err(|e| read_error(path, &e, from))?;
         if !loaded.parse.errors.is_empty() {
             return Err(EvalError::Syntax {
                 path: path.to_path_buf(),
@@ -174,7 +204,7 @@ impl Interp<'_> {
         // BitBake points FILE at an included file while it is evaluated.
         let old_file = if !class && from.is_some() {
             let old = self.ds.get_raw("FILE");
-            self.ds.set("FILE", path.to_string_lossy().as_ref().into(), "set", "", None);
+            self.ds.set("FILE", loaded.path_value.clone(), "set", "", None);
             old
         } else {
             None

@@ -6,7 +6,7 @@
 //! roots. Tests and the fuzzer use the in-memory loader.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
 
@@ -51,39 +51,64 @@ pub trait Loader: Send + Sync {
 }
 
 /// Reads real files under a set of root directories.
-#[derive(Debug, Clone)]
+#[derive(Debug, Default)]
 pub struct FsLoader {
     roots: Vec<PathBuf>,
+    /// Directories already resolved to their canonical form: a file then
+    /// costs one `lstat` unless it is a symlink, instead of a `readlink`
+    /// for every component of its path.
+    dirs: Mutex<FxHashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl FsLoader {
     /// A loader confined to `roots` (which are canonicalized; missing ones
     /// are dropped).
     pub fn new(roots: impl IntoIterator<Item = PathBuf>) -> FsLoader {
-        FsLoader { roots: roots.into_iter().filter_map(|r| r.canonicalize().ok()).collect() }
+        let roots = roots.into_iter().filter_map(|r| r.canonicalize().ok()).collect();
+        FsLoader { roots, dirs: Mutex::default() }
     }
 
     fn allowed(&self, path: &Path) -> bool {
         self.roots.iter().any(|r| path.starts_with(r))
     }
+
+    fn canonical_dir(&self, dir: &Path) -> Option<PathBuf> {
+        let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = dirs.get(dir) {
+            return d.clone();
+        }
+        let canonical = dir.canonicalize().ok();
+        dirs.insert(dir.to_path_buf(), canonical.clone());
+        canonical
+    }
+
+    /// The path with every symlink resolved, if it names a regular file.
+    fn resolve(&self, path: &Path) -> Option<PathBuf> {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return path.canonicalize().ok().filter(|p| p.is_file());
+        };
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        let candidate = self.canonical_dir(dir)?.join(name);
+        let meta = std::fs::symlink_metadata(&candidate).ok()?;
+        if meta.file_type().is_symlink() {
+            candidate.canonicalize().ok().filter(|p| p.is_file())
+        } else {
+            meta.is_file().then_some(candidate)
+        }
+    }
 }
 
 impl Loader for FsLoader {
     fn probe(&self, path: &Path) -> Probe {
-        match path.canonicalize() {
-            Ok(real) if real.is_file() => {
-                if self.allowed(&real) {
-                    Probe::File(real)
-                } else {
-                    Probe::Forbidden(real)
-                }
-            }
-            _ => Probe::Missing,
+        match self.resolve(path) {
+            Some(real) if self.allowed(&real) => Probe::File(real),
+            Some(real) => Probe::Forbidden(real),
+            None => Probe::Missing,
         }
     }
 
     fn read(&self, path: &Path) -> Result<Arc<str>, LoadError> {
-        let real = path.canonicalize().map_err(|e| io_error(&e))?;
+        let real = self.resolve(path).ok_or(LoadError::NotFound)?;
         if !self.allowed(&real) {
             return Err(LoadError::Forbidden);
         }

@@ -57,18 +57,41 @@ struct Resolved {
     matched_removes: Vec<Value>,
 }
 
-/// Cached reads, thrown away on every write.
+/// Cached reads. Expanded values are thrown away on every write; the
+/// active overrides only when a variable they were computed from changes.
 #[derive(Debug, Default)]
 pub struct Cache {
     overrides: Option<Arc<Overrides>>,
+    /// The variables (by the part of their name before any `:`) read while
+    /// computing `overrides`.
+    overrides_deps: FxHashSet<Value>,
+    recording: bool,
     computing_overrides: bool,
     content: FxHashMap<Value, Result<Resolved, ExpandError>>,
     flags: FxHashMap<(Value, Value), Result<Option<Value>, ExpandError>>,
 }
 
+/// The part of a variable name that all its override and `:append` forms share.
+fn base_name(name: &str) -> &str {
+    name.split(':').next().unwrap_or(name)
+}
+
 impl Cache {
+    /// Forget everything.
     pub fn invalidate(&mut self) {
         self.overrides = None;
+        self.clear_values();
+    }
+
+    /// `name` was written: forget what may depend on it.
+    pub fn touched(&mut self, name: &str) {
+        if self.overrides.is_some() && self.overrides_deps.contains(base_name(name)) {
+            self.overrides = None;
+        }
+        self.clear_values();
+    }
+
+    fn clear_values(&mut self) {
         if !self.content.is_empty() {
             self.content.clear();
         }
@@ -166,16 +189,28 @@ impl DataStore {
             }
             Ok(v.split(':').map(Value::from).collect())
         };
-        self.cache.borrow_mut().computing_overrides = true;
+        {
+            let mut cache = self.cache.borrow_mut();
+            cache.computing_overrides = true;
+            cache.recording = true;
+            cache.overrides_deps.clear();
+        }
         let first = self.resolve(stack, "OVERRIDES");
         let mut cache = self.cache.borrow_mut();
         cache.computing_overrides = false;
         cache.content.clear();
         cache.flags.clear();
-        let first = Arc::new(Overrides::new(split(first?.expanded)?));
+        let first = match first.and_then(|r| split(r.expanded)) {
+            Ok(list) => Arc::new(Overrides::new(list)),
+            Err(e) => {
+                cache.recording = false;
+                return Err(e);
+            }
+        };
         cache.overrides = Some(first.clone());
         drop(cache);
         let second = self.resolve(stack, "OVERRIDES");
+        self.cache.borrow_mut().recording = false;
         let second = split(second?.expanded)?;
         if second != first.list {
             let mut cache = self.cache.borrow_mut();
@@ -194,8 +229,17 @@ impl DataStore {
     }
 
     fn resolve(&self, stack: &mut Stack, var: &str) -> Result<Resolved, ExpandError> {
-        if let Some(r) = self.cache.borrow().content.get(var) {
-            return r.clone();
+        {
+            let mut cache = self.cache.borrow_mut();
+            if cache.recording {
+                let base = base_name(var);
+                if !cache.overrides_deps.contains(base) {
+                    cache.overrides_deps.insert(base.into());
+                }
+            }
+            if let Some(r) = cache.content.get(var) {
+                return r.clone();
+            }
         }
         if stack.names.iter().any(|n| &**n == var) {
             let mut chain: Vec<String> = stack.names.iter().map(|n| n.to_string()).collect();
@@ -223,7 +267,8 @@ impl DataStore {
         let Some(unexpanded) = value else {
             return Ok(Resolved { unexpanded: None, expanded: None, matched_removes: Vec::new() });
         };
-        let mut expanded = self.expand_refs(stack, &unexpanded, Some(var))?;
+        let mut expanded =
+            if has_ref(&unexpanded) { self.expand_refs(stack, &unexpanded, Some(var))? } else { unexpanded.clone() };
         let mut matched_removes = Vec::new();
         if !expanded.is_empty() && !removes.is_empty() {
             let mut words: Vec<(Value, Vec<String>)> = Vec::with_capacity(removes.len());
@@ -321,7 +366,7 @@ impl DataStore {
     /// `expandWithRefs`: substitute every `${NAME}` whose variable is set,
     /// round after round, until nothing changes.
     fn expand_refs(&self, stack: &mut Stack, s: &str, name: Option<&str>) -> Result<Value, ExpandError> {
-        if !s.contains("${") {
+        if !has_ref(s) {
             return Ok(s.into());
         }
         // A value that is one reference (`B = "${S}"`) shares the referenced
@@ -329,7 +374,7 @@ impl DataStore {
         if let Some(key) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
             if !key.is_empty() && key.chars().all(is_ref_char) && name != Some(key) {
                 if let Some(v) = self.resolve(stack, key)?.expanded {
-                    if !v.contains("${") {
+                    if !has_ref(&v) {
                         return Ok(v);
                     }
                 }
@@ -340,7 +385,7 @@ impl DataStore {
             let mut out = String::with_capacity(current.len());
             let mut changed = false;
             let mut rest = current.as_str();
-            while let Some(i) = rest.find("${") {
+            while let Some(i) = find_ref(rest) {
                 out.push_str(&rest[..i]);
                 let after = &rest[i + 2..];
                 let len = after.len() - after.trim_start_matches(is_ref_char).len();
@@ -373,7 +418,7 @@ impl DataStore {
                 let var = name.unwrap_or("<expression>").to_string();
                 return Err(ExpandError::new(&var, ExpandErrorKind::TooMuchExpansion { limit: MAX_EXPANDED_BYTES }));
             }
-            if !changed || !out.contains("${") {
+            if !changed || !has_ref(&out) {
                 return Ok(out.into());
             }
             current = out;
@@ -381,6 +426,25 @@ impl DataStore {
         let var = name.unwrap_or("<expression>").to_string();
         Err(ExpandError::new(&var, ExpandErrorKind::DoesNotSettle))
     }
+}
+
+/// Where the first `${` is: a byte search, much cheaper than a substring
+/// searcher for the short strings values are.
+fn find_ref(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes[from..].iter().position(|&b| b == b'$') {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b'{') {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+fn has_ref(s: &str) -> bool {
+    find_ref(s).is_some()
 }
 
 /// `[a-zA-Z0-9\-_+./~:]`: what may appear between `${` and `}`.

@@ -349,9 +349,11 @@ impl<'a> Parser<'a> {
 /// BitBake refuses `FOO_append` and friends since it moved to `:` overrides;
 /// so do we, with the spelling that works.
 fn old_override_syntax(name: &str, span: impl Fn(usize, usize) -> Span) -> Option<SyntaxError> {
-    for keyword in ["append", "prepend", "remove"] {
-        let needle = format!("_{keyword}");
-        if let Some(i) = name.find(&needle) {
+    if !name.contains('_') {
+        return None;
+    }
+    for (keyword, needle) in [("append", "_append"), ("prepend", "_prepend"), ("remove", "_remove")] {
+        if let Some(i) = name.find(needle) {
             let suggestion = format!("{}:{keyword}{}", &name[..i], &name[i + needle.len()..]);
             return Some(SyntaxError::OldOverrideSyntax {
                 found: name.to_string(),

@@ -225,6 +225,10 @@ fn assignment_rest(line: &str, start: usize, var_end: usize, export: bool) -> Op
         }
     }
     rest = skip_space(rest);
+    // Most positions of a lazily matched name are no operator at all.
+    if !rest.starts_with([':', '?', '+', '=', '.']) {
+        return None;
+    }
     let op_start = at(rest);
     let (after_op, op) = operator(rest).ok()?;
     let op_end = at(after_op);
