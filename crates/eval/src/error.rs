@@ -125,6 +125,15 @@ pub enum EvalError {
         at: SourceSpan,
     },
 
+    #[error("includes nest more than {limit} deep")]
+    #[diagnostic(code(grove::eval::include_too_deep), help("files including files including files...: flatten the includes"))]
+    IncludeTooDeep {
+        limit: usize,
+        file: FileId,
+        #[label("the include that goes one level too deep")]
+        at: SourceSpan,
+    },
+
     #[error("cannot expand `{}`: {}", expand.var, expand.kind)]
     #[diagnostic(code(grove::eval::expansion), help("{}", expand.kind.help()))]
     Expand {
@@ -194,6 +203,7 @@ impl EvalError {
             | MissingClass { file, .. }
             | OutsideLayers { file, .. }
             | IncludeCycle { file, .. }
+            | IncludeTooDeep { file, .. }
             | ExportFunctionsOutsideClass { file, .. }
             | ClassNameWithDash { file, .. }
             | TooMuchData { file, .. }

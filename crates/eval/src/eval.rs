@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use grove_syntax::ast::{Assign, AssignOp, Function, IncludeKind, Stmt, StmtKind};
-use grove_syntax::{FileId, Parse, SourceFile, SourceMap, Span};
+use grove_syntax::{Parse, SourceFile, SourceMap, Span};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::datastore::{DataStore, Value};
@@ -188,13 +188,8 @@ impl Interp<'_> {
                 errors: loaded.parse.errors.clone(),
             });
         }
-        if from.is_some() && self.stack.len() >= MAX_INCLUDE_DEPTH {
-            let span = from.expect("checked");
-            return Err(EvalError::IncludeCycle {
-                chain: self.stack.iter().map(|p| p.display().to_string()).collect(),
-                file: span.file,
-                at: span.source_span(),
-            });
+        if let Some(span) = from.filter(|_| self.stack.len() >= MAX_INCLUDE_DEPTH) {
+            return Err(EvalError::IncludeTooDeep { limit: MAX_INCLUDE_DEPTH, file: span.file, at: span.source_span() });
         }
         self.files.push(path.to_path_buf());
         let class = is_class(path);
@@ -493,14 +488,8 @@ impl Interp<'_> {
         }
         dirs.extend(self.session.search.iter().cloned());
         for dir in dirs {
-            if let Ok(entries) = std::fs::read_dir(dir.join("classes")) {
-                for e in entries.flatten() {
-                    let file = e.file_name().to_string_lossy().into_owned();
-                    if let Some(stem) = file.strip_suffix(".grclass") {
-                        known.push(stem.to_string());
-                    }
-                }
-            }
+            let files = self.session.loader.list(&dir.join("classes"));
+            known.extend(files.iter().filter_map(|f| f.strip_suffix(".grclass")).map(String::from));
         }
         match grove_syntax::closest(name, known.iter().map(String::as_str)) {
             Some(c) => format!("did you mean `{c}`?"),
@@ -526,8 +515,8 @@ impl Interp<'_> {
             if !key.contains("${") || is_empty(var) {
                 continue;
             }
-            let span = var.origin.unwrap_or(Span::new(FileId(0), 0, 0));
-            let expanded = self.ds.expand(key, None).map_err(|e| expand_error(e, span))?;
+            let origin = var.origin;
+            let expanded = self.ds.expand(key, None).map_err(|e| expand_error_at(e, origin))?;
             if expanded != *key {
                 todo.push((key.clone(), expanded));
             }
@@ -538,10 +527,7 @@ impl Interp<'_> {
         }
         // OVERRIDES must settle for the recipe to mean anything (BitBake
         // computes it while finalizing, too).
-        self.ds.overrides().map_err(|e| {
-            let at = self.ds.origin("OVERRIDES").unwrap_or(Span::new(FileId(0), 0, 0));
-            expand_error(e, at)
-        })?;
+        self.ds.overrides().map_err(|e| expand_error_at(e, self.ds.origin("OVERRIDES")))?;
         Ok(())
     }
 }
@@ -559,5 +545,10 @@ fn is_empty(v: &crate::datastore::Var) -> bool {
 /// An expansion error during evaluation, pointed at the statement that
 /// needed the value.
 pub fn expand_error(expand: ExpandError, at: Span) -> EvalError {
-    EvalError::Expand { expand, file: Some(at.file), at: Some(at.source_span()) }
+    expand_error_at(expand, Some(at))
+}
+
+/// An expansion error at a place that may be unknown.
+pub fn expand_error_at(expand: ExpandError, at: Option<Span>) -> EvalError {
+    EvalError::Expand { expand, file: at.map(|s| s.file), at: at.map(|s| s.source_span()) }
 }

@@ -48,6 +48,11 @@ pub trait Loader: Send + Sync {
     fn read(&self, path: &Path) -> Result<Arc<str>, LoadError>;
     /// The directories reads are confined to, for messages.
     fn roots(&self) -> Vec<PathBuf>;
+    /// Names of the files in a directory, for "did you mean" hints; empty
+    /// for a directory outside the roots.
+    fn list(&self, _dir: &Path) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Reads real files under a set of root directories.
@@ -121,6 +126,12 @@ impl Loader for FsLoader {
 
     fn roots(&self) -> Vec<PathBuf> {
         self.roots.clone()
+    }
+
+    fn list(&self, dir: &Path) -> Vec<String> {
+        let Some(real) = dir.canonicalize().ok().filter(|d| self.allowed(d)) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(real) else { return Vec::new() };
+        entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()
     }
 }
 
