@@ -15,7 +15,13 @@ pub fn install_hook() {
     let fancy = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = miette::set_hook(Box::new(move |_| {
         let opts = MietteHandlerOpts::new().terminal_links(false).width(100);
-        let opts = if fancy { opts.color(true).unicode(true) } else { opts.color(false).unicode(false) };
+        // Off a terminal, lines are not wrapped: a path in a message stays
+        // whole for scripts, and output does not depend on path lengths.
+        let opts = if fancy {
+            opts.color(true).unicode(true)
+        } else {
+            opts.color(false).unicode(false).wrap_lines(false)
+        };
         Box::new(opts.build())
     }));
 }
