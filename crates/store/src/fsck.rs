@@ -1,0 +1,382 @@
+//! `fsck`: re-hash every object and record, check that everything a
+//! record names exists, find what interrupted writes left behind, and
+//! count what nothing reaches. `repair` (with the store to itself) drops
+//! temp files, interrupted ref-history lines and whatever is corrupt, so
+//! that adding the same content again heals the store.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::{Result, StoreError};
+use crate::id::{CommitId, DrvId, Hash, LogId, ObjectId, TreeId};
+use crate::lock::Access;
+use crate::reach::{self, list_hashed};
+use crate::refs::{RefName, ReflogEntry, parse_ref, walk_files};
+use crate::tree::Tree;
+use crate::{Store, fsutil, object};
+
+/// Something wrong with the store's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What it is about: `tree <id>`, `object <path>`, `ref <name>`.
+    pub name: String,
+    pub detail: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.name, self.detail)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FsckReport {
+    pub objects: u64,
+    pub trees: u64,
+    pub commits: u64,
+    pub artifacts: u64,
+    pub logs: u64,
+    pub refs: u64,
+    /// Corruption: the store is clean when this is empty.
+    pub problems: Vec<Problem>,
+    /// Files left in `tmp/` by writes that did not finish (harmless;
+    /// `repair` and gc remove them).
+    pub temp_files: u64,
+    /// Refs whose last history line names a value the ref never took
+    /// (a process was killed mid-update; harmless, `repair` drops it).
+    pub interrupted_updates: Vec<String>,
+    /// Complete objects and records that no ref or gc root reaches (gc
+    /// removes them).
+    pub unreachable: u64,
+    /// What `repair` did.
+    pub repaired: Vec<String>,
+}
+
+impl FsckReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl Store {
+    pub fn fsck(&self, repair: bool) -> Result<FsckReport> {
+        if repair && self.access != Access::Exclusive {
+            return Err(StoreError::NeedsExclusive {
+                what: "fsck --repair",
+            });
+        }
+        let mut f = Fsck {
+            store: self,
+            repair,
+            report: FsckReport::default(),
+            damaged: HashSet::new(),
+        };
+        let objects = f.objects()?;
+        let trees = f.trees(&objects)?;
+        let artifacts = f.artifacts(&trees)?;
+        let commits = f.commits(&trees, &artifacts)?;
+        f.refs(&commits)?;
+        f.roots(&trees, &commits, &artifacts)?;
+        f.temp()?;
+        let (r, _) = reach::mark(self)?;
+        let existing =
+            objects.len() + trees.len() + commits.len() + artifacts.len() + f.report.logs as usize;
+        let reached =
+            r.objects.len() + r.trees.len() + r.commits.len() + r.artifacts.len() + r.logs.len();
+        f.report.unreachable = existing.saturating_sub(reached) as u64;
+        Ok(f.report)
+    }
+}
+
+struct Fsck<'s> {
+    store: &'s Store,
+    repair: bool,
+    report: FsckReport,
+    /// Corrupt files already reported, so references to them are not
+    /// reported again as missing.
+    damaged: HashSet<Hash>,
+}
+
+impl Fsck<'_> {
+    fn problem(&mut self, name: String, detail: impl Into<String>) {
+        self.report.problems.push(Problem {
+            name,
+            detail: detail.into(),
+        });
+    }
+
+    /// Records a corrupt file and, repairing, removes it.
+    fn corrupt(&mut self, what: &str, path: &Path, detail: String) {
+        self.problem(format!("{what} {}", path.display()), detail);
+        if self.repair && fsutil::remove_any(path).is_ok() {
+            self.report
+                .repaired
+                .push(format!("removed corrupt {what} {}", path.display()));
+        }
+    }
+
+    fn objects(&mut self) -> Result<HashSet<Hash>> {
+        let listed = list_hashed(&self.store.dir("objects"), "")?;
+        let checked: Vec<(PathBuf, Option<Hash>, Option<String>)> = listed
+            .into_par_iter()
+            .map(|(path, hash)| {
+                let err = match hash {
+                    None => Some("not an object's name".to_string()),
+                    Some(h) => match object::hash_object_file(&path) {
+                        Ok(id) if id == ObjectId(h) => None,
+                        Ok(_) => Some("its content does not hash to its name".to_string()),
+                        Err(e) => Some(e.to_string()),
+                    },
+                };
+                (path, hash, err)
+            })
+            .collect();
+        let mut good = HashSet::new();
+        for (path, hash, err) in checked {
+            match (hash, err) {
+                (Some(h), None) => {
+                    good.insert(h);
+                }
+                (h, Some(e)) => {
+                    self.damaged.extend(h);
+                    self.corrupt("object", &path, e);
+                }
+                (None, None) => unreachable!("a file without a hash name has an error"),
+            }
+        }
+        self.report.objects = good.len() as u64;
+        Ok(good)
+    }
+
+    fn trees(&mut self, objects: &HashSet<Hash>) -> Result<HashSet<Hash>> {
+        let listed = list_hashed(&self.store.dir("trees"), "")?;
+        let read: Vec<(PathBuf, Result<(Hash, Tree), String>)> = listed
+            .into_par_iter()
+            .map(|(path, hash)| {
+                let r = match hash {
+                    None => Err("not a tree's name".to_string()),
+                    Some(h) => self
+                        .store
+                        .read_tree(&TreeId(h))
+                        .map(|t| (h, t))
+                        .map_err(|e| e.to_string()),
+                };
+                (path, r)
+            })
+            .collect();
+        let mut good = HashSet::new();
+        let mut parsed = Vec::new();
+        for (path, r) in read {
+            match r {
+                Ok((h, t)) => {
+                    good.insert(h);
+                    parsed.push((h, t));
+                }
+                Err(e) => self.corrupt("tree", &path, e),
+            }
+        }
+        for (h, t) in &parsed {
+            for e in t.entries() {
+                let (what, present) = match e.subtree() {
+                    Some(_) => ("tree", good.contains(&e.hash)),
+                    None => ("object", objects.contains(&e.hash)),
+                };
+                if !present && !self.damaged.contains(&e.hash) {
+                    self.problem(
+                        format!("{what} {}", e.hash),
+                        format!("missing, referenced by tree {h}"),
+                    );
+                }
+            }
+        }
+        self.report.trees = good.len() as u64;
+        Ok(good)
+    }
+
+    fn artifacts(&mut self, trees: &HashSet<Hash>) -> Result<HashSet<Hash>> {
+        let mut good = HashSet::new();
+        for (path, hash) in list_hashed(&self.store.dir("artifacts"), "")? {
+            let Some(h) = hash else {
+                self.corrupt("artifact", &path, "not an artifact's name".into());
+                continue;
+            };
+            match self.store.artifact(&DrvId(h)) {
+                Ok(Some(a)) => {
+                    good.insert(h);
+                    for o in &a.outputs {
+                        if !trees.contains(&o.tree.0) {
+                            self.problem(
+                                format!("tree {}", o.tree),
+                                format!("missing, referenced by artifact {h}"),
+                            );
+                        }
+                    }
+                    if let Some(log) = a.log.filter(|l| !self.store.has_log(l)) {
+                        self.problem(
+                            format!("log {log}"),
+                            format!("missing, referenced by artifact {h}"),
+                        );
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => self.corrupt("artifact", &path, e.to_string()),
+            }
+        }
+        for (path, hash) in list_hashed(&self.store.dir("logs"), ".zst")? {
+            match hash.map(|h| self.store.read_log(&LogId(h))) {
+                Some(Ok(_)) => self.report.logs += 1,
+                Some(Err(e)) => self.corrupt("log", &path, e.to_string()),
+                None => self.corrupt("log", &path, "not a log's name".into()),
+            }
+        }
+        self.report.artifacts = good.len() as u64;
+        Ok(good)
+    }
+
+    fn commits(
+        &mut self,
+        trees: &HashSet<Hash>,
+        artifacts: &HashSet<Hash>,
+    ) -> Result<HashSet<Hash>> {
+        let mut good = HashSet::new();
+        let mut parents = Vec::new();
+        for (path, hash) in list_hashed(&self.store.dir("commits"), "")? {
+            let Some(h) = hash else {
+                self.corrupt("commit", &path, "not a commit's name".into());
+                continue;
+            };
+            match self.store.read_commit(&CommitId(h)) {
+                Ok(c) => {
+                    good.insert(h);
+                    if !trees.contains(&c.tree.0) {
+                        self.problem(
+                            format!("tree {}", c.tree),
+                            format!("missing, referenced by commit {h}"),
+                        );
+                    }
+                    for a in c.artifacts.iter().filter(|a| !artifacts.contains(&a.0)) {
+                        self.problem(
+                            format!("artifact {a}"),
+                            format!("missing, referenced by commit {h}"),
+                        );
+                    }
+                    parents.extend(c.parent.map(|p| (p, h)));
+                }
+                Err(e) => self.corrupt("commit", &path, e.to_string()),
+            }
+        }
+        for (p, child) in parents {
+            if !good.contains(&p.0) {
+                self.problem(
+                    format!("commit {p}"),
+                    format!("missing, the parent of commit {child}"),
+                );
+            }
+        }
+        self.report.commits = good.len() as u64;
+        Ok(good)
+    }
+
+    fn refs(&mut self, commits: &HashSet<Hash>) -> Result<()> {
+        let base = self.store.dir("refs");
+        let mut names = Vec::new();
+        walk_files(&base, &base, &mut names)?;
+        for rel in names {
+            let path = base.join(&rel);
+            let value = fs::read_to_string(&path).ok().and_then(|t| parse_ref(&t));
+            let (Ok(name), Some(value)) = (RefName::parse(&rel), value) else {
+                self.problem(format!("ref {rel}"), "not a valid ref file");
+                continue;
+            };
+            self.report.refs += 1;
+            if !commits.contains(&value.0) {
+                self.problem(
+                    format!("commit {value}"),
+                    format!("missing, the value of ref {name}"),
+                );
+            }
+            self.reflog(&name, value)?;
+        }
+        Ok(())
+    }
+
+    /// The reflog of a ref must end with the ref's value; a torn last line
+    /// or a last line the ref never took are interrupted updates.
+    fn reflog(&mut self, name: &RefName, value: CommitId) -> Result<()> {
+        let path = self.store.reflog_path(name);
+        let Ok(text) = fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        let mut keep = text.len();
+        let complete = text.rfind('\n').map_or(0, |i| i + 1);
+        if complete < text.len() {
+            keep = complete;
+        } else if let Some(last) = text[..complete].trim_end_matches('\n').rsplit('\n').next() {
+            match ReflogEntry::decode(last) {
+                Some(e) if e.new != value => keep = complete - last.len() - 1,
+                Some(_) => {}
+                None => self.problem(format!("reflog {name}"), format!("bad line `{last}`")),
+            }
+        }
+        if keep < text.len() {
+            self.report.interrupted_updates.push(name.to_string());
+            if self.repair {
+                let tmp = self.store.tmp();
+                fsutil::write_atomic(&tmp, &path, text[..keep].as_bytes(), 0o644)?;
+                self.report.repaired.push(format!(
+                    "dropped the interrupted last history line of ref {name}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn roots(
+        &mut self,
+        trees: &HashSet<Hash>,
+        commits: &HashSet<Hash>,
+        artifacts: &HashSet<Hash>,
+    ) -> Result<()> {
+        match self.store.roots() {
+            Err(e) => self.problem("gc roots".into(), e.to_string()),
+            Ok(roots) => {
+                for (name, root) in roots {
+                    let (what, hash, set) = match root {
+                        crate::GcRoot::Tree(t) => ("tree", t.0, trees),
+                        crate::GcRoot::Commit(c) => ("commit", c.0, commits),
+                        crate::GcRoot::Artifact(a) => ("artifact", a.0, artifacts),
+                    };
+                    if !set.contains(&hash) {
+                        self.problem(
+                            format!("{what} {hash}"),
+                            format!("missing, named by gc root {name}"),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn temp(&mut self) -> Result<()> {
+        let tmp = self.store.tmp();
+        let entries: Vec<PathBuf> = fs::read_dir(&tmp)
+            .map_err(crate::error::io_err("read the directory", &tmp))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        self.report.temp_files = entries.len() as u64;
+        if self.repair && !entries.is_empty() {
+            for e in &entries {
+                let _ = fsutil::remove_any(e);
+            }
+            self.report.repaired.push(format!(
+                "removed {} temporary files left by interrupted writes",
+                entries.len()
+            ));
+        }
+        Ok(())
+    }
+}

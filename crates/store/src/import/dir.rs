@@ -1,0 +1,159 @@
+//! Importing a directory: walked in parallel (each directory's entries on
+//! rayon), each regular file read once, hashed and staged.
+
+use std::fs::{self, DirEntry, File};
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::Path;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::Store;
+use crate::error::{Rejection, Result, StoreError, io_err};
+use crate::id::Hash;
+use crate::import::node::{Node, Targets, show};
+use crate::import::{Batch, ImportOptions, Staged};
+use crate::object::{LARGE, ObjectKind};
+use crate::tree::EntryKind;
+
+struct Walk<'b, 's> {
+    batch: &'b Batch<'s>,
+    options: &'b ImportOptions,
+    rejections: Mutex<Vec<Rejection>>,
+    skipped: Mutex<Vec<Rejection>>,
+    targets: Mutex<Targets>,
+    files: std::sync::atomic::AtomicU64,
+}
+
+pub(crate) fn stage<'s>(
+    store: &'s Store,
+    root: &Path,
+    options: &ImportOptions,
+) -> Result<Staged<'s>> {
+    let batch = Batch::new(store)?;
+    let walk = Walk {
+        batch: &batch,
+        options,
+        rejections: Mutex::default(),
+        skipped: Mutex::default(),
+        targets: Mutex::default(),
+        files: Default::default(),
+    };
+    let tree = walk.dir(root, b"")?;
+    let targets = walk.targets.into_inner().expect("no panics while held");
+    let mut rejections = walk.rejections.into_inner().expect("no panics while held");
+    rejections.extend(tree.escaping_symlinks(&targets));
+    if !rejections.is_empty() {
+        rejections.sort_by(|a, b| a.entry.cmp(&b.entry));
+        return Err(StoreError::Unsafe {
+            from: root.display().to_string(),
+            rejections,
+        });
+    }
+    let (id, bytes) = tree.write(&batch)?;
+    let files = walk.files.into_inner();
+    let skipped = walk.skipped.into_inner().expect("no panics while held");
+    Ok(Staged {
+        batch,
+        tree: id,
+        files,
+        bytes,
+        skipped,
+    })
+}
+
+impl Walk<'_, '_> {
+    fn dir(&self, path: &Path, rel: &[u8]) -> Result<Node> {
+        let entries: Vec<DirEntry> = fs::read_dir(path)
+            .and_then(|d| d.collect())
+            .map_err(io_err("read the directory", path))?;
+        let children = entries
+            .par_iter()
+            .map(|e| self.entry(e, rel))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Node::Dir(children.into_iter().flatten().collect()))
+    }
+
+    fn entry(&self, e: &DirEntry, rel: &[u8]) -> Result<Option<(Vec<u8>, Node)>> {
+        let name = e.file_name().as_bytes().to_vec();
+        let mut entry_rel = rel.to_vec();
+        if !entry_rel.is_empty() {
+            entry_rel.push(b'/');
+        }
+        entry_rel.extend_from_slice(&name);
+        let path = e.path();
+        let ft = e.file_type().map_err(io_err("read", &path))?;
+        let node = if ft.is_dir() {
+            self.dir(&path, &entry_rel)?
+        } else if ft.is_file() {
+            let (kind, hash, size) = self.file(&path)?;
+            self.files
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Node::Leaf { kind, hash, size }
+        } else if ft.is_symlink() {
+            let target = fs::read_link(&path).map_err(io_err("read the symlink", &path))?;
+            let target = target.as_os_str().as_bytes().to_vec();
+            let id = self.batch.add_bytes(ObjectKind::Symlink, &target)?;
+            let size = target.len() as u64;
+            self.targets
+                .lock()
+                .expect("no panics while held")
+                .insert(id.0, target);
+            self.files
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Node::Leaf {
+                kind: EntryKind::Symlink,
+                hash: id.0,
+                size,
+            }
+        } else {
+            let what = if ft.is_block_device() {
+                "a block device node"
+            } else if ft.is_char_device() {
+                "a character device node"
+            } else if ft.is_fifo() {
+                "a FIFO"
+            } else {
+                "a socket"
+            };
+            let r = Rejection {
+                entry: show(&entry_rel),
+                reason: what.to_string(),
+            };
+            let list = if self.options.allow_devices {
+                &self.skipped
+            } else {
+                &self.rejections
+            };
+            list.lock().expect("no panics while held").push(r);
+            return Ok(None);
+        };
+        Ok(Some((name, node)))
+    }
+
+    /// Reads, hashes and stages one regular file, never following a
+    /// symlink swapped in after the walk saw a file.
+    fn file(&self, path: &Path) -> Result<(EntryKind, Hash, u64)> {
+        let mut f = File::options()
+            .read(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(path)
+            .map_err(io_err("open", path))?;
+        let meta = f.metadata().map_err(io_err("read", path))?;
+        let kind = if meta.mode() & 0o111 != 0 {
+            ObjectKind::Exec
+        } else {
+            ObjectKind::File
+        };
+        let (id, size) = if meta.len() >= LARGE {
+            self.batch.add_large(kind, path)?
+        } else {
+            let mut buf = Vec::with_capacity(meta.len() as usize);
+            f.read_to_end(&mut buf).map_err(io_err("read", path))?;
+            (self.batch.add_bytes(kind, &buf)?, buf.len() as u64)
+        };
+        Ok((EntryKind::of_object(kind), id.0, size))
+    }
+}

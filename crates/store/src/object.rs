@@ -1,0 +1,204 @@
+//! File objects: a regular file's content plus its executable bit, or a
+//! symlink's target. Stored under `objects/ab/<hash>` read-only (0444 or
+//! 0555), mtime 0, so checkouts can hardlink them; symlinks are stored as
+//! symlinks.
+
+use std::fs::{self, File, FileTimes};
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use crate::Store;
+use crate::error::{Result, corrupt, io_err};
+use crate::fsutil;
+use crate::id::{Hash, ObjectId};
+
+/// The three kinds of file object; the kind is part of the hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    File,
+    Exec,
+    Symlink,
+}
+
+impl ObjectKind {
+    /// The bytes hashed before the content (FORMAT.md, "Objects").
+    pub fn domain(self) -> &'static [u8] {
+        match self {
+            ObjectKind::File => b"grove/blob\0",
+            ObjectKind::Exec => b"grove/exec\0",
+            ObjectKind::Symlink => b"grove/link\0",
+        }
+    }
+
+    /// The permission bits of the stored object.
+    pub(crate) fn mode(self) -> u32 {
+        match self {
+            ObjectKind::File => 0o444,
+            ObjectKind::Exec => 0o555,
+            ObjectKind::Symlink => 0o777,
+        }
+    }
+
+    /// The id of an object of this kind with this content (or target).
+    pub fn id(self, content: &[u8]) -> ObjectId {
+        ObjectId(Hash::of(self.domain(), content))
+    }
+}
+
+/// A hasher already fed the domain of `kind`.
+pub(crate) fn hasher(kind: ObjectKind) -> blake3::Hasher {
+    let mut h = blake3::Hasher::new();
+    h.update(kind.domain());
+    h
+}
+
+/// Files at least this big are copied by the kernel and hashed with
+/// several threads; smaller ones are read into memory once.
+pub(crate) const LARGE: u64 = 1 << 20;
+
+impl Store {
+    pub fn object_path(&self, id: &ObjectId) -> PathBuf {
+        fsutil::fanout(&self.dir("objects"), &id.to_hex(), "")
+    }
+
+    pub fn has_object(&self, id: &ObjectId) -> bool {
+        fs::symlink_metadata(self.object_path(id)).is_ok()
+    }
+
+    /// Reads an object back, checking its hash: its kind and its content
+    /// (for a symlink, the target).
+    pub fn read_object(&self, id: &ObjectId) -> Result<(ObjectKind, Vec<u8>)> {
+        let path = self.object_path(id);
+        let (kind, bytes) = read_object_file(&path)?;
+        if kind.id(&bytes) != *id {
+            return Err(corrupt(
+                "object",
+                &path,
+                "its content does not hash to its name",
+            ));
+        }
+        Ok((kind, bytes))
+    }
+
+    /// Adds one object durably (its own fsync); imports use a batch.
+    pub fn put_object(&self, kind: ObjectKind, content: &[u8]) -> Result<ObjectId> {
+        let id = kind.id(content);
+        let dest = self.object_path(&id);
+        if fs::symlink_metadata(&dest).is_ok() {
+            return Ok(id);
+        }
+        let tmp = fsutil::temp_path(&self.tmp(), "obj");
+        write_object_temp(&tmp, kind, content)?;
+        if kind != ObjectKind::Symlink {
+            File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(io_err("flush", &tmp))?;
+        }
+        fsutil::rename_durably(&tmp, &dest)?;
+        Ok(id)
+    }
+}
+
+/// Reads a stored object file: its kind from its type and mode, and its
+/// bytes. A mode that is not one of the normalized ones is corruption.
+pub(crate) fn read_object_file(path: &Path) -> Result<(ObjectKind, Vec<u8>)> {
+    let meta = fs::symlink_metadata(path).map_err(io_err("read", path))?;
+    if meta.file_type().is_symlink() {
+        let target = fs::read_link(path).map_err(io_err("read", path))?;
+        return Ok((ObjectKind::Symlink, target.as_os_str().as_bytes().to_vec()));
+    }
+    let kind = match meta.mode() & 0o7777 {
+        0o444 if meta.is_file() => ObjectKind::File,
+        0o555 if meta.is_file() => ObjectKind::Exec,
+        m => {
+            return Err(corrupt(
+                "object",
+                path,
+                format!("it has mode {m:o}, not 444 or 555"),
+            ));
+        }
+    };
+    let bytes = fs::read(path).map_err(io_err("read", path))?;
+    Ok((kind, bytes))
+}
+
+/// Hashes a stored object file without reading it all into memory.
+pub(crate) fn hash_object_file(path: &Path) -> Result<ObjectId> {
+    let meta = fs::symlink_metadata(path).map_err(io_err("read", path))?;
+    if meta.file_type().is_symlink() || meta.len() < LARGE {
+        let (kind, bytes) = read_object_file(path)?;
+        return Ok(kind.id(&bytes));
+    }
+    let kind = match meta.mode() & 0o7777 {
+        0o444 if meta.is_file() => ObjectKind::File,
+        0o555 if meta.is_file() => ObjectKind::Exec,
+        m => {
+            return Err(corrupt(
+                "object",
+                path,
+                format!("it has mode {m:o}, not 444 or 555"),
+            ));
+        }
+    };
+    let mut h = hasher(kind);
+    h.update_mmap_rayon(path).map_err(io_err("read", path))?;
+    Ok(ObjectId(Hash(*h.finalize().as_bytes())))
+}
+
+/// Writes an object's temp file with its normalized mode and mtime; not
+/// flushed (the caller flushes one file or a whole batch).
+pub(crate) fn write_object_temp(tmp: &Path, kind: ObjectKind, content: &[u8]) -> Result<()> {
+    if kind == ObjectKind::Symlink {
+        let target = std::ffi::OsStr::from_bytes(content);
+        return std::os::unix::fs::symlink(target, tmp).map_err(io_err("create", tmp));
+    }
+    let mut f = File::create(tmp).map_err(io_err("create", tmp))?;
+    std::io::Write::write_all(&mut f, content).map_err(io_err("write", tmp))?;
+    normalize(&f, tmp, kind)
+}
+
+/// Copies a large file into a temp object file (by the kernel) and hashes
+/// the copy, so the name always matches what is stored.
+pub(crate) fn copy_large_temp(src: &Path, tmp: &Path, kind: ObjectKind) -> Result<(ObjectId, u64)> {
+    let size = fs::copy(src, tmp).map_err(io_err("copy", src))?;
+    let f = File::open(tmp).map_err(io_err("open", tmp))?;
+    normalize(&f, tmp, kind)?;
+    let mut h = hasher(kind);
+    h.update_mmap_rayon(tmp).map_err(io_err("read", tmp))?;
+    Ok((ObjectId(Hash(*h.finalize().as_bytes())), size))
+}
+
+/// Streams `reader` into a temp object file, hashing on the way.
+pub(crate) fn stream_temp(
+    reader: &mut dyn Read,
+    tmp: &Path,
+    kind: ObjectKind,
+) -> Result<(ObjectId, u64)> {
+    let mut f = File::create(tmp).map_err(io_err("create", tmp))?;
+    let mut h = hasher(kind);
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = reader
+            .read(&mut buf)
+            .map_err(io_err("read the entry for", tmp))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        std::io::Write::write_all(&mut f, &buf[..n]).map_err(io_err("write", tmp))?;
+        total += n as u64;
+    }
+    normalize(&f, tmp, kind)?;
+    Ok((ObjectId(Hash(*h.finalize().as_bytes())), total))
+}
+
+fn normalize(f: &File, path: &Path, kind: ObjectKind) -> Result<()> {
+    f.set_times(FileTimes::new().set_modified(UNIX_EPOCH))
+        .map_err(io_err("set the time of", path))?;
+    f.set_permissions(fs::Permissions::from_mode(kind.mode()))
+        .map_err(io_err("set permissions of", path))
+}

@@ -1,0 +1,577 @@
+//! Unit tests of the store, on real directories in temp dirs. Pinned
+//! hashes were computed independently (python + the `b3sum` tool) from
+//! the encodings FORMAT.md describes.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::*;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    store: Store,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let store = Store::open_with(&root.join("store"), Access::Exclusive, None).unwrap();
+    Fixture {
+        _dir: dir,
+        root,
+        store,
+    }
+}
+
+fn write(path: &Path, content: &str, mode: u32) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A small source tree: a file, an executable, a nested dir, a symlink.
+fn sample(dir: &Path) {
+    write(&dir.join("README"), "hello\n", 0o644);
+    write(&dir.join("bin/tool"), "#!/bin/sh\necho hi\n", 0o755);
+    write(&dir.join("share/doc/a.txt"), "a", 0o600);
+    write(&dir.join("share/doc/same.txt"), "a", 0o644);
+    symlink("bin/tool", dir.join("tool")).unwrap();
+}
+
+fn drv(n: u8) -> DrvId {
+    DrvId(Hash([n; 32]))
+}
+
+fn artifact(store: &Store, n: u8, tree: TreeId) -> Artifact {
+    let a = Artifact {
+        drv: drv(n),
+        recipe: "zlib".into(),
+        version: "1.2.13".into(),
+        series: "3.2".into(),
+        flavor: "opt".into(),
+        arch: "x86_64".into(),
+        origin: "master".into(),
+        built: 1_700_000_000,
+        log: Some(store.put_log(b"configure\nmake\n").unwrap()),
+        outputs: vec![
+            Output {
+                name: "runtime".into(),
+                tree,
+                size: 0,
+            },
+            Output {
+                name: "devel".into(),
+                tree,
+                size: 0,
+            },
+        ],
+    };
+    store
+        .artifact_or_insert_with(&a.drv.clone(), |_| Ok(a))
+        .unwrap()
+        .0
+}
+
+fn commit(store: &Store, tree: TreeId, parent: Option<CommitId>) -> CommitId {
+    let c = Commit {
+        tree,
+        parent,
+        subject: "a root".into(),
+        time: 1,
+        artifacts: vec![],
+        meta: BTreeMap::new(),
+    };
+    store.put_commit(&c).unwrap()
+}
+
+#[test]
+fn pinned_hashes() {
+    assert_eq!(
+        Tree::default().id().to_hex(),
+        "117008a410b77419d63545f7fd0f229507fbf6b977e3a9176f83058063ccd84c"
+    );
+    let hello = ObjectKind::File.id(b"hello\n");
+    assert_eq!(
+        hello.to_hex(),
+        "94c2db1d6f80676d84110c6121f616cfa694fe755fbcf38211ade6b44f00c9da"
+    );
+    let tiny = Tree::new(vec![Entry {
+        name: b"hello".to_vec(),
+        kind: EntryKind::File,
+        hash: hello.0,
+        size: 6,
+    }])
+    .unwrap();
+    assert_eq!(
+        tiny.id().to_hex(),
+        "ff3d10292c671582160a5044580fc49b40c303279c9e225c1f5d89df89fca576"
+    );
+
+    let f = fixture();
+    let src = f.root.join("src");
+    write(&src.join("bin/sh"), "#!/bin/sh\n", 0o755);
+    symlink("bin/sh", src.join("link")).unwrap();
+    let imported = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap();
+    assert_eq!(
+        imported.tree.to_hex(),
+        "fa01570fc1ef0c2a2f7ec007af2ce3a0aad15b775bf0eb647c56f3b2241bcea0"
+    );
+    assert_eq!(imported.bytes, 16);
+}
+
+#[test]
+fn tree_decoding_accepts_only_the_canonical_form() {
+    let e = |name: &str| Entry {
+        name: name.as_bytes().to_vec(),
+        kind: EntryKind::File,
+        hash: Hash([1; 32]),
+        size: 1,
+    };
+    let t = Tree::new(vec![e("b"), e("a")]).unwrap();
+    assert_eq!(t.entries()[0].name, b"a");
+    assert_eq!(Tree::decode(&t.encode()).unwrap(), t);
+    let mut swapped = Tree::default().encode();
+    for x in [e("b"), e("a")] {
+        swapped.extend_from_slice(&Tree::new(vec![x]).unwrap().encode()[TREE_MAGIC_LEN..]);
+    }
+    assert!(
+        Tree::decode(&swapped).is_err(),
+        "unsorted entries are not canonical"
+    );
+    let mut cut = t.encode();
+    cut.pop();
+    assert!(Tree::decode(&cut).is_err());
+    assert!(Tree::new(vec![e("a"), e("a")]).is_err());
+    assert!(Tree::new(vec![e("..")]).is_err());
+    assert!(Tree::new(vec![e("a/b")]).is_err());
+}
+
+const TREE_MAGIC_LEN: usize = b"grove-tree 1\n".len();
+
+#[test]
+fn directory_import_keeps_content_exec_bits_and_symlinks() {
+    let f = fixture();
+    let src = f.root.join("src");
+    sample(&src);
+    let first = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap();
+    assert_eq!(first.files, 5);
+    // README, tool, `a` (twice: one object), the symlink; and 4 trees.
+    assert_eq!(first.new_objects, 4 + 4);
+    let again = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap();
+    assert_eq!((again.tree, again.new_objects), (first.tree, 0));
+
+    let top = f.store.read_tree(&first.tree).unwrap();
+    let names: Vec<_> = top
+        .entries()
+        .iter()
+        .map(|e| String::from_utf8_lossy(&e.name).into_owned())
+        .collect();
+    assert_eq!(names, ["README", "bin", "share", "tool"]);
+    let bin = f
+        .store
+        .read_tree(&top.entries()[1].subtree().unwrap())
+        .unwrap();
+    assert_eq!(bin.entries()[0].kind, EntryKind::Exec);
+    let (kind, target) = f
+        .store
+        .read_object(&top.entries()[3].object().unwrap())
+        .unwrap();
+    assert_eq!(
+        (kind, target.as_slice()),
+        (ObjectKind::Symlink, &b"bin/tool"[..])
+    );
+    let obj = f.store.object_path(&top.entries()[0].object().unwrap());
+    let meta = fs::metadata(&obj).unwrap();
+    assert_eq!((meta.mode() & 0o7777, meta.mtime()), (0o444, 0));
+
+    // Changing one bit that matters changes the tree.
+    fs::set_permissions(src.join("README"), fs::Permissions::from_mode(0o755)).unwrap();
+    assert_ne!(
+        f.store
+            .import_path(&src, &ImportOptions::default())
+            .unwrap()
+            .tree,
+        first.tree
+    );
+    assert!(f.store.fsck(false).unwrap().is_clean());
+    assert_eq!(
+        fs::read_dir(f.store.tmp()).unwrap().count(),
+        0,
+        "no temp files after a finished import"
+    );
+}
+
+#[test]
+fn directory_import_refuses_escaping_symlinks_and_special_files() {
+    let f = fixture();
+    let src = f.root.join("src");
+    write(&src.join("ok"), "x", 0o644);
+    symlink("/etc/passwd", src.join("abs")).unwrap();
+    fs::create_dir(src.join("d")).unwrap();
+    symlink("..", src.join("d/up")).unwrap();
+    symlink("d/up/..", src.join("sneaky")).unwrap();
+    symlink("../d", src.join("d/fine")).unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        src.join("fifo"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+    let err = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap_err();
+    let StoreError::Unsafe { rejections, .. } = &err else {
+        panic!("{err}")
+    };
+    let named: Vec<_> = rejections.iter().map(|r| r.entry.as_str()).collect();
+    assert_eq!(named, ["abs", "fifo", "sneaky"], "{err}");
+    assert!(
+        err.to_string()
+            .contains("`sneaky`: symlink to `d/up/..`: it climbs above the root"),
+        "{err}"
+    );
+    assert_eq!(
+        f.store.fsck(false).unwrap().objects,
+        0,
+        "nothing half-imported"
+    );
+    assert_eq!(fs::read_dir(f.store.tmp()).unwrap().count(), 0);
+
+    // Allowed, the FIFO is skipped and reported; the symlinks still are not.
+    fs::remove_file(src.join("abs")).unwrap();
+    fs::remove_file(src.join("sneaky")).unwrap();
+    let ok = f
+        .store
+        .import_path(
+            &src,
+            &ImportOptions {
+                allow_devices: true,
+            },
+        )
+        .unwrap();
+    assert_eq!(ok.skipped.len(), 1);
+    assert_eq!(ok.skipped[0].entry, "fifo");
+}
+
+#[test]
+fn refs_update_atomically_with_history_and_compare_and_swap() {
+    let f = fixture();
+    let t = f.store.put_tree(&Tree::default()).unwrap();
+    let c1 = commit(&f.store, t, None);
+    let c2 = commit(&f.store, t, Some(c1));
+    let name = RefName::parse("gnome/3.2/runtime").unwrap();
+    assert_eq!(f.store.read_ref(&name).unwrap(), None);
+    assert_eq!(
+        f.store.update_ref(&name, &c1, Some(None), "first").unwrap(),
+        None
+    );
+    let moved = f
+        .store
+        .update_ref(&name, &c2, Some(None), "again")
+        .unwrap_err();
+    assert!(matches!(moved, StoreError::RefMoved { .. }), "{moved}");
+    f.store
+        .update_ref(&name, &c2, Some(Some(c1)), "second\nline")
+        .unwrap();
+    assert_eq!(f.store.read_ref(&name).unwrap(), Some(c2));
+    let h = f.store.ref_history(&name).unwrap();
+    assert_eq!(
+        h.iter()
+            .map(|e| (e.old, e.new, e.message.as_str()))
+            .collect::<Vec<_>>(),
+        [(None, c1, "first"), (Some(c1), c2, "second\nline")]
+    );
+    assert_eq!(f.store.list_refs().unwrap(), [(name.clone(), c2)]);
+    let conflict = f
+        .store
+        .update_ref(&RefName::parse("gnome/3.2").unwrap(), &c1, None, "")
+        .unwrap_err();
+    assert!(
+        matches!(conflict, StoreError::RefConflict { .. }),
+        "{conflict}"
+    );
+    for bad in ["", "a//b", ".hidden", "a/../b", "sp ace", "a/"] {
+        assert!(RefName::parse(bad).is_err(), "{bad}");
+    }
+    let read = f.store.read_commit(&c2).unwrap();
+    assert_eq!((read.parent, read.subject.as_str()), (Some(c1), "a root"));
+}
+
+#[test]
+fn a_waiting_process_reports_the_lock_it_waits_for() {
+    let f = fixture();
+    let t = f.store.put_tree(&Tree::default()).unwrap();
+    let root = f.store.root().to_path_buf();
+    drop(f.store);
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let observer: Observer = Arc::new(move |e: &Event| seen.lock().unwrap().push(e.clone()));
+    let a = Store::open(&root).unwrap();
+    let b = Store::open_with(&root, Access::Shared, Some(observer)).unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            a.artifact_or_insert_with(&drv(1), |store| {
+                started_tx.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                Ok(Artifact {
+                    drv: drv(1),
+                    recipe: "r".into(),
+                    version: "1".into(),
+                    series: "s".into(),
+                    flavor: "opt".into(),
+                    arch: "x86_64".into(),
+                    origin: "o".into(),
+                    built: 0,
+                    log: None,
+                    outputs: vec![Output {
+                        name: "runtime".into(),
+                        tree: store.put_tree(&Tree::default())?,
+                        size: 0,
+                    }],
+                })
+            })
+            .unwrap();
+        });
+        started_rx.recv().unwrap();
+        let (got, new) = b
+            .artifact_or_insert_with(&drv(1), |_| panic!("the work was done by the other holder"))
+            .unwrap();
+        assert!(!new);
+        assert_eq!(got.outputs[0].tree, t);
+    });
+    let events = events.lock().unwrap();
+    let lock = format!("artifact {}", drv(1));
+    assert_eq!(
+        *events,
+        [
+            Event::Waiting { lock: lock.clone() },
+            Event::Acquired { lock }
+        ]
+    );
+}
+
+#[test]
+fn fsck_finds_a_flipped_byte_and_repair_lets_a_re_add_heal() {
+    let f = fixture();
+    let src = f.root.join("src");
+    sample(&src);
+    let imported = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap();
+    f.store
+        .set_root("sample", GcRoot::Tree(imported.tree))
+        .unwrap();
+    assert!(f.store.fsck(false).unwrap().is_clean());
+    let readme = f.store.object_path(&ObjectKind::File.id(b"hello\n"));
+    fs::set_permissions(&readme, fs::Permissions::from_mode(0o644)).unwrap();
+    fs::write(&readme, "hellp\n").unwrap();
+    fs::set_permissions(&readme, fs::Permissions::from_mode(0o444)).unwrap();
+    let report = f.store.fsck(false).unwrap();
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+    assert!(report.problems[0].detail.contains("does not hash"));
+    let repaired = f.store.fsck(true).unwrap();
+    assert!(!repaired.is_clean() && !readme.exists());
+    assert!(
+        f.store.fsck(false).unwrap().problems[0]
+            .detail
+            .contains("missing")
+    );
+    f.store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap();
+    assert!(f.store.fsck(false).unwrap().is_clean());
+}
+
+#[test]
+fn gc_keeps_what_refs_and_roots_reach_and_frees_the_rest() {
+    let f = fixture();
+    let src = f.root.join("src");
+    sample(&src);
+    let kept = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap()
+        .tree;
+    write(&f.root.join("other/big"), &"x".repeat(10_000), 0o644);
+    let dropped = f
+        .store
+        .import_path(&f.root.join("other"), &ImportOptions::default())
+        .unwrap()
+        .tree;
+    let a = artifact(&f.store, 7, kept);
+    let c = commit(&f.store, kept, None);
+    let c = Commit {
+        tree: kept,
+        parent: Some(c),
+        subject: "x".into(),
+        time: 2,
+        artifacts: vec![a.drv],
+        meta: BTreeMap::new(),
+    };
+    let c = f.store.put_commit(&c).unwrap();
+    f.store
+        .update_ref(&RefName::parse("main").unwrap(), &c, None, "")
+        .unwrap();
+    fs::write(f.store.tmp().join("leftover"), "partial").unwrap();
+
+    let dry = f.store.gc(true).unwrap();
+    assert_eq!(
+        (dry.removed, dry.temp_files, dry.freed),
+        (2, 1, 10_000 + dry_tree_size(&f.store, dropped) + 7)
+    );
+    assert!(f.store.has_tree(&dropped), "a dry run removes nothing");
+    let real = f.store.gc(false).unwrap();
+    assert_eq!((real.removed, real.freed), (dry.removed, dry.freed));
+    assert!(!f.store.has_tree(&dropped) && f.store.has_tree(&kept));
+    assert!(f.store.artifact(&a.drv).unwrap().is_some());
+    let report = f.store.fsck(false).unwrap();
+    assert!(report.is_clean() && report.unreachable == 0, "{report:?}");
+    assert_eq!(
+        f.store.log_of(&a.drv).unwrap().unwrap(),
+        b"configure\nmake\n"
+    );
+}
+
+fn dry_tree_size(store: &Store, t: TreeId) -> u64 {
+    fs::metadata(store.tree_path(&t)).unwrap().len()
+}
+
+#[test]
+fn export_is_deterministic_and_import_verifies() {
+    let f = fixture();
+    let src = f.root.join("src");
+    sample(&src);
+    let tree = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap()
+        .tree;
+    let a = artifact(&f.store, 3, tree);
+    let one = f
+        .store
+        .export_artifact(&a.drv, &f.root.join("out1"), 0)
+        .unwrap();
+    let two = f
+        .store
+        .export_artifact(&a.drv, &f.root.join("out2"), 0)
+        .unwrap();
+    let names: Vec<_> = one
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "zlib-devel,o=master,r=3.2-opt-x86_64,b=opt,v=1.2.13,.tar.zst",
+            "zlib-runtime,o=master,r=3.2-opt-x86_64,b=opt,v=1.2.13,.tar.zst"
+        ]
+    );
+    for (x, y) in one.iter().zip(&two) {
+        assert_eq!(fs::read(x).unwrap(), fs::read(y).unwrap());
+    }
+    assert_ne!(
+        fs::read(&one[0]).unwrap(),
+        fs::read(
+            f.store
+                .export_artifact(&a.drv, &f.root.join("out3"), 5)
+                .unwrap()[0]
+                .clone()
+        )
+        .unwrap()
+    );
+
+    let other = Store::open(&f.root.join("store2")).unwrap();
+    let first = other.import_artifact(&one[0]).unwrap();
+    assert_eq!(
+        (first.missing.clone(), first.recorded),
+        (vec![], true),
+        "both outputs share one tree"
+    );
+    assert_eq!(other.artifact(&a.drv).unwrap().unwrap(), a);
+    assert!(
+        !other.import_artifact(&one[1]).unwrap().recorded,
+        "already recorded"
+    );
+    assert!(other.fsck(false).unwrap().is_clean());
+
+    // A file changed inside the archive no longer verifies; nothing stays.
+    let tampered = f.root.join("tampered.tar.zst");
+    let tar = zstd::stream::decode_all(&fs::read(&one[0]).unwrap()[..]).unwrap();
+    let at = tar.windows(6).position(|w| w == b"hello\n").unwrap();
+    let mut tar = tar;
+    tar[at] = b'j';
+    fs::write(&tampered, zstd::bulk::compress(&tar, 3).unwrap()).unwrap();
+    let third = Store::open(&f.root.join("store3")).unwrap();
+    let err = third.import_artifact(&tampered).unwrap_err();
+    assert!(matches!(err, StoreError::Verify { .. }), "{err}");
+    assert_eq!(third.fsck(false).unwrap().objects, 0);
+}
+
+#[test]
+fn checkout_hardlinks_objects_and_is_all_or_nothing() {
+    let f = fixture();
+    let src = f.root.join("src");
+    sample(&src);
+    let tree = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap()
+        .tree;
+    let dest = f.root.join("co");
+    let report = f.store.checkout(&tree, &dest).unwrap();
+    assert_eq!((report.files, report.dirs, report.copied), (5, 3, 0));
+    let obj = f.store.object_path(&ObjectKind::File.id(b"hello\n"));
+    assert_eq!(
+        fs::metadata(dest.join("README")).unwrap().ino(),
+        fs::metadata(&obj).unwrap().ino()
+    );
+    assert_eq!(
+        fs::read_link(dest.join("tool")).unwrap(),
+        Path::new("bin/tool")
+    );
+    assert_eq!(
+        fs::metadata(dest.join("bin/tool")).unwrap().mode() & 0o777,
+        0o555
+    );
+    assert_eq!(
+        f.store
+            .import_path(&dest, &ImportOptions::default())
+            .unwrap()
+            .tree,
+        tree,
+        "a checkout re-imports to the same tree"
+    );
+    assert!(matches!(
+        f.store.checkout(&tree, &dest),
+        Err(StoreError::Exists { .. })
+    ));
+
+    // A missing object fails the checkout and leaves nothing behind.
+    fs::remove_file(&obj).unwrap();
+    let dest2 = f.root.join("co2");
+    assert!(f.store.checkout(&tree, &dest2).is_err());
+    let left: Vec<_> = fs::read_dir(&f.root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(!dest2.exists() && left.len() == 3, "{left:?}");
+}
