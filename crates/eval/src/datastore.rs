@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use grove_syntax::Span;
-use rustc_hash::FxHashMap;
+use rustc_hash::FxBuildHasher;
 
 use crate::history::{Event, History};
 use crate::lookup::Cache;
@@ -20,10 +20,69 @@ use crate::lookup::Cache;
 /// A variable's value, flag value or name. Cheap to clone.
 pub type Value = Arc<str>;
 
+thread_local! {
+    /// Values every recipe stores many times over (flag names, `"1"`),
+    /// shared instead of allocated again for each store. Per thread, so
+    /// that counting references never contends between threads.
+    static COMMON: std::cell::RefCell<rustc_hash::FxHashSet<Value>> = std::cell::RefCell::default();
+}
+
+/// A shared copy of a short, common value (a flag name, `"1"`).
+pub fn common(s: &str) -> Value {
+    COMMON.with_borrow_mut(|set| {
+        if let Some(v) = set.get(s) {
+            return v.clone();
+        }
+        let v = Value::from(s);
+        // A bound keeps hostile input (a million distinct flag names) from
+        // growing the table without limit; past it, values are just copied.
+        if set.len() < 4096 {
+            set.insert(v.clone());
+        }
+        v
+    })
+}
+
+/// A variable's name as a caller holds it: a `&str` is copied the first
+/// time the store sees the name; a [`Value`] (the syntax tree's names are
+/// values) is shared instead.
+pub trait Name: Copy {
+    fn as_str(&self) -> &str;
+    fn to_value(self) -> Value;
+}
+
+impl Name for &str {
+    fn as_str(&self) -> &str {
+        self
+    }
+    fn to_value(self) -> Value {
+        Value::from(self)
+    }
+}
+
+impl Name for &String {
+    fn as_str(&self) -> &str {
+        self
+    }
+    fn to_value(self) -> Value {
+        Value::from(self.as_str())
+    }
+}
+
+impl Name for &Value {
+    fn as_str(&self) -> &str {
+        self
+    }
+    fn to_value(self) -> Value {
+        self.clone()
+    }
+}
+
 /// A pending `:append`, `:prepend` or `:remove`, with the overrides that
 /// must all be active for it to apply (`A:append:foo:bar`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
+    pub keyword: Keyword,
     pub value: Value,
     pub overrides: Option<Value>,
 }
@@ -35,9 +94,9 @@ pub struct Var {
     pub(crate) content: Option<Value>,
     /// `_defaultval`: the weak default of `??=`.
     pub(crate) weak_default: Option<Value>,
-    pub(crate) appends: Vec<Pending>,
-    pub(crate) prepends: Vec<Pending>,
-    pub(crate) removes: Vec<Pending>,
+    /// `:append`s, `:prepend`s and `:remove`s in the order they were set
+    /// (one list: most variables have none, and this keeps `Var` small).
+    pub(crate) pending: Vec<Pending>,
     /// Flags in the order they were first set.
     pub(crate) flags: Vec<(Value, Value)>,
     /// `_defaultval_flag_NAME`: weak defaults of flags.
@@ -49,6 +108,11 @@ pub struct Var {
 impl Var {
     pub fn flag(&self, name: &str) -> Option<&Value> {
         self.flags.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
+    }
+
+    /// The pending operations of one kind, in order.
+    pub(crate) fn pending(&self, keyword: Keyword) -> impl Iterator<Item = &Pending> + Clone {
+        self.pending.iter().filter(move |p| p.keyword == keyword)
     }
 
     pub(crate) fn weak_flag(&self, name: &str) -> Option<&Value> {
@@ -82,7 +146,10 @@ impl Keyword {
 
 /// `(?P<base>.*?)(?P<keyword>:append|:prepend|:remove)(:(?P<add>[^A-Z]*))?$`
 pub fn split_keyword(var: &str) -> Option<(&str, Keyword, Option<&str>)> {
-    for (i, _) in var.match_indices(':') {
+    if !grove_syntax::has_byte(var, b':') {
+        return None;
+    }
+    for i in memchr::memchr_iter(b':', var.as_bytes()) {
         let rest = &var[i..];
         for keyword in [Keyword::Append, Keyword::Prepend, Keyword::Remove] {
             let Some(after) = rest.strip_prefix(keyword.as_str()) else { continue };
@@ -131,9 +198,9 @@ fn override_pairs(var: &str) -> Vec<(&str, &str)> {
 /// Every variable of one recipe (or class, or file evaluated alone).
 #[derive(Debug, Default)]
 pub struct DataStore {
-    pub(crate) vars: FxHashMap<Value, Var>,
+    pub(crate) vars: hashbrown::HashMap<Value, Var, FxBuildHasher>,
     /// For a variable `A`, every `(A:x..., override)` that may replace it.
-    pub(crate) overridedata: FxHashMap<Value, Vec<(Value, Value)>>,
+    pub(crate) overridedata: hashbrown::HashMap<Value, Vec<(Value, Value)>, FxBuildHasher>,
     /// The tasks in the order `addtask` declared them (BitBake's `__BBTASKS`).
     pub(crate) tasks: Vec<Value>,
     pub(crate) cache: RefCell<Cache>,
@@ -160,7 +227,9 @@ impl Clone for DataStore {
 
 impl DataStore {
     pub fn new() -> DataStore {
-        DataStore::default()
+        // A recipe with its classes has a hundred and some variables: room
+        // for them up front saves growing the table five times over.
+        DataStore { vars: hashbrown::HashMap::with_capacity_and_hasher(192, FxBuildHasher), ..DataStore::default() }
     }
 
     /// A store that records every operation, for `getvar --history`.
@@ -211,12 +280,12 @@ impl DataStore {
         self.stored_bytes
     }
 
-    fn entry(&mut self, name: &str) -> &mut Var {
-        // One lookup when the variable exists (the common case), two when not.
-        if self.vars.contains_key(name) {
-            return self.vars.get_mut(name).expect("present");
+    fn entry(&mut self, name: impl Name) -> &mut Var {
+        // One hash and one probe; the name is stored only when it is new.
+        match self.vars.entry_ref(name.as_str()) {
+            hashbrown::hash_map::EntryRef::Occupied(e) => e.into_mut(),
+            hashbrown::hash_map::EntryRef::Vacant(e) => e.insert_with_key(name.to_value(), Var::default()),
         }
-        self.vars.entry(Value::from(name)).or_default()
     }
 
     fn record(&mut self, var: &str, flag: Option<&str>, op: impl FnOnce() -> String, detail: &str, at: Option<Span>) {
@@ -229,7 +298,7 @@ impl DataStore {
     fn register_overrides(&mut self, var: &str) {
         for (short, over) in override_pairs(var) {
             self.cache.get_mut().touched(short);
-            let list = self.overridedata.entry(Value::from(short)).or_default();
+            let list = self.overridedata.entry_ref(short).or_default();
             if !list.iter().any(|(v, o)| &**v == var && &**o == over) {
                 list.push((var.into(), over.into()));
             }
@@ -237,17 +306,13 @@ impl DataStore {
     }
 
     /// `setVar(var, value, parsing=True)`: the only form statements use.
-    pub fn set(&mut self, var: &str, value: Value, op: &str, detail: &str, at: Option<Span>) {
+    pub fn set(&mut self, name: impl Name, value: Value, op: &str, detail: &str, at: Option<Span>) {
+        let var = name.as_str();
         self.touched(var);
         self.stored_bytes += value.len();
         if let Some((base, keyword, add)) = split_keyword(var) {
-            let pending = Pending { value: value.clone(), overrides: add.map(Into::into) };
-            let entry = self.entry(base);
-            match keyword {
-                Keyword::Append => entry.appends.push(pending),
-                Keyword::Prepend => entry.prepends.push(pending),
-                Keyword::Remove => entry.removes.push(pending),
-            }
+            let pending = Pending { keyword, value: value.clone(), overrides: add.map(Into::into) };
+            self.entry(base).pending.push(pending);
             let base = base.to_string();
             self.record(&base, None, || match add {
                 Some(o) => format!("{}[{o}]", keyword.as_str()),
@@ -256,7 +321,7 @@ impl DataStore {
             self.register_overrides(&base);
             return;
         }
-        let entry = self.entry(var);
+        let entry = self.entry(name);
         entry.content = Some(value.clone());
         entry.origin = at.or(entry.origin);
         if var.contains(':') {
@@ -266,10 +331,11 @@ impl DataStore {
     }
 
     /// `setVarFlag(var, "_defaultval", value)`: the weak default of `??=`.
-    pub fn set_weak_default(&mut self, var: &str, value: Value, detail: &str, at: Option<Span>) {
+    pub fn set_weak_default(&mut self, name: impl Name, value: Value, detail: &str, at: Option<Span>) {
+        let var = name.as_str();
         self.touched(var);
         self.stored_bytes += value.len();
-        let entry = self.entry(var);
+        let entry = self.entry(name);
         entry.weak_default = Some(value);
         entry.origin = entry.origin.or(at);
         self.record(var, Some("_defaultval"), || "set".into(), detail, at);
@@ -279,15 +345,16 @@ impl DataStore {
     }
 
     /// `setVarFlag(var, flag, value)`; `None` clears the flag.
-    pub fn set_flag(&mut self, var: &str, flag: &str, value: Option<Value>, op: &str, detail: &str, at: Option<Span>) {
+    pub fn set_flag(&mut self, name: impl Name, flag: &str, value: Option<Value>, op: &str, detail: &str, at: Option<Span>) {
+        let var = name.as_str();
         self.touched(var);
         self.stored_bytes += value.as_ref().map_or(0, |v| v.len());
         self.record(var, Some(flag), || op.to_string(), detail, at);
-        let entry = self.entry(var);
+        let entry = self.entry(name);
         match (entry.flags.iter_mut().find(|(n, _)| &**n == flag), value) {
             (Some(slot), Some(v)) => slot.1 = v,
             (Some(_), None) => entry.flags.retain(|(n, _)| &**n != flag),
-            (None, Some(v)) => entry.flags.push((flag.into(), v)),
+            (None, Some(v)) => entry.flags.push((common(flag), v)),
             (None, None) => {}
         }
     }
@@ -300,7 +367,7 @@ impl DataStore {
         let entry = self.entry(var);
         match entry.weak_flags.iter_mut().find(|(n, _)| &**n == flag) {
             Some(slot) => slot.1 = value,
-            None => entry.weak_flags.push((flag.into(), value)),
+            None => entry.weak_flags.push((common(flag), value)),
         }
     }
 
@@ -310,7 +377,7 @@ impl DataStore {
     pub fn delete(&mut self, var: &str, at: Option<Span>) {
         self.touched(var);
         self.record(var, None, || "del".into(), "", at);
-        self.vars.insert(var.into(), Var { origin: at, ..Var::default() });
+        *self.entry(var) = Var { origin: at, ..Var::default() };
         self.overridedata.remove(var);
         if var.contains(':') {
             for (short, over) in override_pairs(var) {
@@ -344,7 +411,15 @@ impl DataStore {
         }
         self.invalidate();
         let mut found = false;
-        let old = self.vars.get(key).cloned().unwrap_or_default();
+        // What moves: the value, the weak default, where it was set and the
+        // pending operations (flags stay behind).
+        let old = self.vars.get(key).map_or_else(Var::default, |v| Var {
+            content: v.content.clone(),
+            weak_default: v.weak_default.clone(),
+            pending: v.pending.clone(),
+            origin: v.origin,
+            ..Var::default()
+        });
         if let Some(val) = old.content.clone().or_else(|| old.weak_default.clone()) {
             if let Some(history) = &mut self.history {
                 history.rename(key, newkey);
@@ -359,11 +434,8 @@ impl DataStore {
             }
             found = true;
         }
-        if !old.appends.is_empty() || !old.prepends.is_empty() || !old.removes.is_empty() {
-            let entry = self.entry(newkey);
-            entry.appends.extend(old.appends.iter().cloned());
-            entry.prepends.extend(old.prepends.iter().cloned());
-            entry.removes.extend(old.removes.iter().cloned());
+        if !old.pending.is_empty() {
+            self.entry(newkey).pending.extend(old.pending.iter().cloned());
             found = true;
         }
         if let Some(list) = self.overridedata.get(key).cloned() {
@@ -387,7 +459,7 @@ impl DataStore {
     /// `addtask TASK after A before B` (BitBake's `bb.build.addtask`).
     pub fn add_task(&mut self, task: &str, after: &str, before: &str, at: Option<Span>) {
         let task = task_name(task);
-        self.set_flag(&task, "task", Some("1".into()), "set", "1", at);
+        self.set_flag(&task, "task", Some(common("1")), "set", "1", at);
         if !self.tasks.iter().any(|t| **t == *task) {
             self.tasks.push(task.as_str().into());
         }
@@ -432,13 +504,18 @@ impl DataStore {
 
     fn set_deps(&mut self, task: &str, deps: &[String], at: Option<Span>) {
         let joined = deps.join(" ");
+        // BitBake writes the flag even when it does not change; only the
+        // history can tell, so only a recording store pays for the write.
+        if self.history.is_none() && self.vars.get(task).and_then(|v| v.flag("deps")).is_some_and(|d| **d == *joined) {
+            return;
+        }
         self.set_flag(task, "deps", Some(joined.as_str().into()), "set", &joined, at);
     }
 }
 
 /// `ensure_task_prefix`: tasks are named `do_*`.
 fn task_name(task: &str) -> String {
-    if task.starts_with("do_") { task.to_string() } else { format!("do_{task}") }
+    if task.starts_with("do_") { task.to_string() } else { ["do_", task].concat() }
 }
 
 #[cfg(test)]

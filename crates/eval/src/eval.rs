@@ -4,13 +4,13 @@
 //! inherits, keys holding `${...}` expanded).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use grove_syntax::ast::{Assign, AssignOp, Function, IncludeKind, Stmt, StmtKind};
 use grove_syntax::{Parse, SourceFile, SourceMap, Span};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
-use crate::datastore::{DataStore, Value};
+use crate::datastore::{DataStore, Value, common};
 use crate::error::{EvalError, ExpandError};
 use crate::loader::{LoadError, Loader, Probe};
 use crate::stdlib;
@@ -56,6 +56,8 @@ pub struct Session {
     /// What the loader said of each candidate path: classes and includes
     /// are looked up for every recipe.
     probes: Mutex<FxHashMap<PathBuf, Probe>>,
+    /// [`Session::find`]'s answers.
+    found: RwLock<hashbrown::HashMap<FindKey, Probe, FxBuildHasher>>,
     search: Vec<PathBuf>,
 }
 
@@ -66,6 +68,7 @@ impl Session {
             sources: SourceMap::new(),
             parsed: Mutex::default(),
             probes: Mutex::default(),
+            found: RwLock::default(),
             search: Vec::new(),
         }
     }
@@ -132,6 +135,51 @@ impl Session {
         Ok(Evaluated { store: interp.ds, files: interp.files })
     }
 
+    /// Where `relative` is looked for, in order: beside the including file,
+    /// beside the recipe, the layers; then the standard library.
+    fn candidates(&self, current_dir: Option<&Path>, top_dir: &Path, relative: &str) -> Vec<PathBuf> {
+        if Path::new(relative).is_absolute() {
+            return vec![PathBuf::from(relative)];
+        }
+        let mut dirs: Vec<&Path> = Vec::new();
+        for dir in current_dir.into_iter().chain([top_dir]).chain(self.search.iter().map(PathBuf::as_path)) {
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        let mut out: Vec<PathBuf> = dirs.into_iter().map(|d| d.join(relative)).collect();
+        out.push(stdlib::path(relative));
+        out
+    }
+
+    /// The first candidate for `relative` that is not missing. Every recipe
+    /// of a directory looks up the same classes and includes, so the answer
+    /// is kept for the session.
+    fn find(&self, current_dir: Option<&Path>, top_dir: &Path, relative: &str) -> Probe {
+        let query = FindQuery {
+            // No path holds a NUL byte, so it stands for "no directory".
+            current_dir: current_dir.map_or(&b"\0"[..], |p| p.as_os_str().as_encoded_bytes()),
+            top_dir: top_dir.as_os_str().as_encoded_bytes(),
+            relative,
+        };
+        if let Some(p) = self.found.read().unwrap_or_else(|e| e.into_inner()).get(&query) {
+            return p.clone();
+        }
+        let probe = self
+            .candidates(current_dir, top_dir, relative)
+            .iter()
+            .map(|c| self.probe(c))
+            .find(|p| !matches!(p, Probe::Missing))
+            .unwrap_or(Probe::Missing);
+        let key = FindKey {
+            current_dir: query.current_dir.into(),
+            top_dir: query.top_dir.into(),
+            relative: relative.into(),
+        };
+        self.found.write().unwrap_or_else(|e| e.into_inner()).insert(key, probe.clone());
+        probe
+    }
+
     fn probe(&self, path: &Path) -> Probe {
         if stdlib::lookup(path).is_some() {
             return Probe::File(path.to_path_buf());
@@ -158,6 +206,28 @@ fn read_error(path: &Path, e: &LoadError, at: Option<Span>) -> EvalError {
         help,
         file: at.map(|s| s.file),
         at: at.map(|s| s.source_span()),
+    }
+}
+
+/// What [`Session::find`] remembers an answer by. Its `Hash` matches
+/// [`FindQuery`]'s, field for field, so a lookup needs no allocation.
+#[derive(Debug, Hash, PartialEq, Eq)]
+struct FindKey {
+    current_dir: Box<[u8]>,
+    top_dir: Box<[u8]>,
+    relative: Box<str>,
+}
+
+#[derive(Hash)]
+struct FindQuery<'a> {
+    current_dir: &'a [u8],
+    top_dir: &'a [u8],
+    relative: &'a str,
+}
+
+impl hashbrown::Equivalent<FindKey> for FindQuery<'_> {
+    fn equivalent(&self, key: &FindKey) -> bool {
+        *key.current_dir == *self.current_dir && *key.top_dir == *self.top_dir && *key.relative == *self.relative
     }
 }
 
@@ -238,7 +308,7 @@ impl Interp<'_> {
         let at = Some(stmt.span);
         match &stmt.kind {
             StmtKind::Assign(a) => self.assign(a, stmt.span)?,
-            StmtKind::Export { var } => self.ds.set_flag(var, "export", Some("1".into()), "exported", "", at),
+            StmtKind::Export { var } => self.ds.set_flag(var, "export", Some(common("1")), "exported", "", at),
             StmtKind::Unset { var, flag: None } => self.ds.delete(var, at),
             StmtKind::Unset { var, flag: Some(flag) } => self.ds.delete_flag(var, flag, at),
             StmtKind::Include { kind, files, files_span } => {
@@ -273,21 +343,22 @@ impl Interp<'_> {
 
     /// BitBake's `DataNode.eval`.
     fn assign(&mut self, a: &Assign, span: Span) -> Result<(), EvalError> {
-        let key: &str = &a.var;
+        let name = &a.var;
+        let key: &str = name;
         let at = Some(span);
         if a.export {
-            self.ds.set_flag(key, "export", Some("1".into()), "exported", "", at);
+            self.ds.set_flag(key, "export", Some(common("1")), "exported", "", at);
         }
         let current = || match &a.flag {
             Some(flag) => self.ds.get_flag_raw(key, flag),
             None => self.ds.get_raw(key),
         };
-        let joined = |x: &str, sep: &str, y: &str| -> Value { format!("{x}{sep}{y}").into() };
+        let joined = |x: &str, sep: &str, y: &str| -> Value { [x, sep, y].concat().into() };
         let (op, value): (&str, Value) = match a.op {
             AssignOp::Set | AssignOp::WeakDefault => ("set", a.value.clone()),
             AssignOp::Default => ("set?", current().unwrap_or_else(|| a.value.clone())),
             AssignOp::Immediate => {
-                let name = format!("{key}[:=]");
+                let name = [key, "[:=]"].concat();
                 let v = self.ds.expand(&a.value, Some(&name)).map_err(|e| expand_error(e, a.value_span))?;
                 ("immediate", v)
             }
@@ -298,9 +369,9 @@ impl Interp<'_> {
         };
         match (&a.flag, a.op == AssignOp::WeakDefault) {
             (Some(flag), true) => self.ds.set_weak_flag(key, flag, value, &a.value, at),
-            (Some(flag), false) => self.ds.set_flag(key, flag, Some(value), op, &a.value, at),
-            (None, true) => self.ds.set_weak_default(key, value, &a.value, at),
-            (None, false) => self.ds.set(key, value, op, &a.value, at),
+            (Some(flag), false) => self.ds.set_flag(name, flag, Some(value), op, &a.value, at),
+            (None, true) => self.ds.set_weak_default(name, value, &a.value, at),
+            (None, false) => self.ds.set(name, value, op, &a.value, at),
         }
         Ok(())
     }
@@ -313,9 +384,9 @@ impl Interp<'_> {
             self.ds.delete_flag(&f.name, "fakeroot", at);
         }
         if f.fakeroot {
-            self.ds.set_flag(&f.name, "fakeroot", Some("1".into()), "set", "1", at);
+            self.ds.set_flag(&f.name, "fakeroot", Some(common("1")), "set", "1", at);
         }
-        self.ds.set_flag(&f.name, "func", Some("1".into()), "set", "1", at);
+        self.ds.set_flag(&f.name, "func", Some(common("1")), "set", "1", at);
         self.ds.set(&f.name, f.body.clone(), "set", &f.body, at);
         Ok(())
     }
@@ -332,7 +403,7 @@ impl Interp<'_> {
         let class = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let at = Some(span);
         for func in names {
-            let called = format!("{class}_{func}");
+            let called = [&class, "_", func].concat();
             let base = self.ds.get_unexpanded(func).map_err(|e| expand_error(e, span))?;
             if let Some(b) = &base {
                 if !b.is_empty() && !b.contains(SENTINEL) {
@@ -358,48 +429,27 @@ impl Interp<'_> {
                     at: span.source_span(),
                 });
             }
-            let body = format!("{SENTINEL}    {called}\n");
+            let body = [SENTINEL, "    ", &called, "\n"].concat();
             self.ds.set(func, body.as_str().into(), "set", &body, at);
         }
         Ok(())
     }
 
-    /// Directories to search for `relative`, in order: beside the including
-    /// file, beside the recipe, the layers; then the standard library.
     fn candidates(&self, relative: &str) -> Vec<PathBuf> {
-        let mut dirs: Vec<PathBuf> = Vec::new();
-        if let Some(d) = self.current().parent() {
-            dirs.push(d.to_path_buf());
-        }
-        dirs.push(self.top_dir.clone());
-        dirs.extend(self.session.search.iter().cloned());
-        let mut seen = FxHashSet::default();
-        let mut out: Vec<PathBuf> =
-            dirs.into_iter().filter(|d| seen.insert(d.clone())).map(|d| d.join(relative)).collect();
-        out.push(stdlib::path(relative));
-        out
+        self.session.candidates(self.current().parent(), &self.top_dir, relative)
     }
 
     /// Finds a file: the first candidate that exists. A candidate outside
     /// the allowed directories is an error, not a miss.
     fn find(&self, name: &str, span: Span) -> Result<Option<PathBuf>, EvalError> {
-        let candidates = if Path::new(name).is_absolute() { vec![PathBuf::from(name)] } else { self.candidates(name) };
-        for c in candidates {
-            match self.session.probe(&c) {
-                Probe::File(p) => return Ok(Some(p)),
-                Probe::Missing => {}
-                Probe::Forbidden(p) => {
-                    let allowed = self.session.loader.roots().iter().map(|r| r.display().to_string()).collect::<Vec<_>>();
-                    return Err(EvalError::OutsideLayers {
-                        path: p,
-                        allowed: allowed.join(", "),
-                        file: span.file,
-                        at: span.source_span(),
-                    });
-                }
+        match self.session.find(self.current().parent(), &self.top_dir, name) {
+            Probe::File(p) => Ok(Some(p)),
+            Probe::Missing => Ok(None),
+            Probe::Forbidden(p) => {
+                let allowed = self.session.loader.roots().iter().map(|r| r.display().to_string()).collect::<Vec<_>>();
+                Err(EvalError::OutsideLayers { path: p, allowed: allowed.join(", "), file: span.file, at: span.source_span() })
             }
         }
-        Ok(None)
     }
 
     /// BitBake's `include_single_file`.
@@ -462,7 +512,7 @@ impl Interp<'_> {
             let relative = if Path::new(name).is_absolute() || name.ends_with(".grclass") {
                 name.to_string()
             } else {
-                format!("classes/{name}.grclass")
+                ["classes/", name, ".grclass"].concat()
             };
             let Some(path) = self.find(&relative, span)? else {
                 return Err(EvalError::MissingClass {
@@ -512,7 +562,7 @@ impl Interp<'_> {
         }
         let mut todo: Vec<(Value, Value)> = Vec::new();
         for (key, var) in &self.ds.vars {
-            if !key.contains("${") || is_empty(var) {
+            if !has_reference(key) || is_empty(var) {
                 continue;
             }
             let origin = var.origin;
@@ -532,12 +582,17 @@ impl Interp<'_> {
     }
 }
 
+/// Whether a name holds `${` (a byte scan: most names are short and have
+/// no `$` at all).
+fn has_reference(name: &str) -> bool {
+    let b = name.as_bytes();
+    grove_syntax::has_byte(name, b'$') && memchr::memchr_iter(b'$', b).any(|i| b.get(i + 1) == Some(&b'{'))
+}
+
 fn is_empty(v: &crate::datastore::Var) -> bool {
     v.content.is_none()
         && v.weak_default.is_none()
-        && v.appends.is_empty()
-        && v.prepends.is_empty()
-        && v.removes.is_empty()
+        && v.pending.is_empty()
         && v.flags.is_empty()
         && v.weak_flags.is_empty()
 }

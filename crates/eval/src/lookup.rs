@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::datastore::{DataStore, Pending, Value, Var};
+use crate::datastore::{DataStore, Keyword, Pending, Value, Var};
 use crate::error::{ExpandError, ExpandErrorKind};
 
 /// The largest value expansion may build.
@@ -65,6 +65,8 @@ pub struct Cache {
     /// The variables (by the part of their name before any `:`) read while
     /// computing `overrides`.
     overrides_deps: FxHashSet<Value>,
+    /// A name with `:` was read while computing `overrides`.
+    overrides_read_override_form: bool,
     recording: bool,
     computing_overrides: bool,
     content: FxHashMap<Value, Result<Resolved, ExpandError>>,
@@ -101,10 +103,38 @@ impl Cache {
     }
 }
 
-/// The variables being expanded, innermost last.
+/// The variables being expanded, innermost last: their names end to end
+/// in one buffer, so entering a variable allocates nothing.
 #[derive(Default)]
 struct Stack {
-    names: Vec<Value>,
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl Stack {
+    fn names(&self) -> impl Iterator<Item = &str> {
+        let ends = self.starts.iter().skip(1).copied().chain([self.text.len()]);
+        self.starts.iter().zip(ends).map(|(&a, b)| &self.text[a..b])
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    fn chain(&self) -> Vec<String> {
+        self.names().map(String::from).collect()
+    }
+
+    fn push(&mut self, name: &str) {
+        self.starts.push(self.text.len());
+        self.text.push_str(name);
+    }
+
+    fn pop(&mut self) {
+        if let Some(start) = self.starts.pop() {
+            self.text.truncate(start);
+        }
+    }
 }
 
 impl DataStore {
@@ -194,12 +224,20 @@ impl DataStore {
             cache.computing_overrides = true;
             cache.recording = true;
             cache.overrides_deps.clear();
+            cache.overrides_read_override_form = false;
         }
         let first = self.resolve(stack, "OVERRIDES");
         let mut cache = self.cache.borrow_mut();
         cache.computing_overrides = false;
-        cache.content.clear();
-        cache.flags.clear();
+        // The second round can only differ if something read in the first
+        // has override forms or conditional appends; usually nothing does,
+        // and the first round's values stand.
+        let second_round = cache.overrides_read_override_form
+            || cache.overrides_deps.iter().any(|name| self.depends_on_overrides(name));
+        if second_round {
+            cache.content.clear();
+            cache.flags.clear();
+        }
         let first = match first.and_then(|r| split(r.expanded)) {
             Ok(list) => Arc::new(Overrides::new(list)),
             Err(e) => {
@@ -208,6 +246,10 @@ impl DataStore {
             }
         };
         cache.overrides = Some(first.clone());
+        if !second_round {
+            cache.recording = false;
+            return Ok(first);
+        }
         drop(cache);
         let second = self.resolve(stack, "OVERRIDES");
         self.cache.borrow_mut().recording = false;
@@ -228,10 +270,19 @@ impl DataStore {
         Ok(first)
     }
 
+    /// Whether the value of `name` may change with the active overrides.
+    fn depends_on_overrides(&self, name: &str) -> bool {
+        let conditional = |v: &Var| v.pending.iter().any(|p| p.overrides.as_deref().is_some_and(|o| !o.is_empty()));
+        self.overridedata.get(name).is_some_and(|l| !l.is_empty()) || self.vars.get(name).is_some_and(conditional)
+    }
+
     fn resolve(&self, stack: &mut Stack, var: &str) -> Result<Resolved, ExpandError> {
         {
             let mut cache = self.cache.borrow_mut();
             if cache.recording {
+                if var.contains(':') {
+                    cache.overrides_read_override_form = true;
+                }
                 let base = base_name(var);
                 if !cache.overrides_deps.contains(base) {
                     cache.overrides_deps.insert(base.into());
@@ -241,22 +292,22 @@ impl DataStore {
                 return r.clone();
             }
         }
-        if stack.names.iter().any(|n| &**n == var) {
-            let mut chain: Vec<String> = stack.names.iter().map(|n| n.to_string()).collect();
+        if stack.names().any(|n| n == var) {
+            let mut chain = stack.chain();
             chain.push(var.to_string());
             let top = chain[0].clone();
             return Err(ExpandError::new(&top, ExpandErrorKind::Cycle { chain }));
         }
-        if stack.names.len() >= MAX_DEPTH {
-            let chain = stack.names.iter().map(|n| n.to_string()).collect();
-            return Err(ExpandError::new(&stack.names[0], ExpandErrorKind::TooDeep { chain }));
+        if stack.len() >= MAX_DEPTH {
+            let chain = stack.chain();
+            return Err(ExpandError::new(&chain[0], ExpandErrorKind::TooDeep { chain: chain.clone() }));
         }
-        stack.names.push(var.into());
+        stack.push(var);
         let result = self.resolve_uncached(stack, var);
-        stack.names.pop();
+        stack.pop();
         // An error found inside a cycle is only cached by its outermost
         // variable, so that each variable reports the cycle from itself.
-        if result.is_ok() || stack.names.is_empty() {
+        if result.is_ok() || stack.len() == 0 {
             self.cache.borrow_mut().content.insert(var.into(), result.clone());
         }
         result
@@ -305,7 +356,7 @@ impl DataStore {
         let mut removes: Vec<Value> = Vec::new();
 
         let needs_overrides = self.overridedata.get(var).is_some_and(|l| !l.is_empty())
-            || local.is_some_and(|l| !l.appends.is_empty() || !l.prepends.is_empty() || !l.removes.is_empty());
+            || local.is_some_and(|l| !l.pending.is_empty());
         let overrides = if needs_overrides { Some(self.active_overrides(stack)?) } else { None };
 
         if let (Some(data), Some(overrides)) = (self.overridedata.get(var), &overrides) {
@@ -326,22 +377,25 @@ impl DataStore {
                 (Some(o), Some(active)) => active.all_active(o),
                 (Some(_), None) => false,
             };
-            if local.appends.iter().any(applies) {
+            let appends = local.pending(Keyword::Append);
+            if appends.clone().any(applies) {
                 let mut v = value.as_deref().unwrap_or("").to_string();
-                for p in local.appends.iter().filter(|p| applies(p)) {
+                for p in appends.filter(|p| applies(p)) {
                     v.push_str(&p.value);
                 }
                 value = Some(v.into());
             }
-            if local.prepends.iter().any(applies) {
+            let prepends = local.pending(Keyword::Prepend);
+            if prepends.clone().any(applies) {
                 let mut v = value.as_deref().unwrap_or("").to_string();
-                for p in local.prepends.iter().filter(|p| applies(p)) {
+                for p in prepends.filter(|p| applies(p)) {
                     v.insert_str(0, &p.value);
                 }
                 value = Some(v.into());
             }
-            if local.removes.iter().any(applies) {
-                for p in local.removes.iter().filter(|p| applies(p)) {
+            let removes_here = local.pending(Keyword::Remove);
+            if removes_here.clone().any(applies) {
+                for p in removes_here.filter(|p| applies(p)) {
                     if !removes.contains(&p.value) {
                         removes.push(p.value.clone());
                     }
@@ -357,7 +411,7 @@ impl DataStore {
             return r.clone();
         }
         let Some(raw) = self.get_flag_unexpanded(var, flag) else { return Ok(None) };
-        let name = format!("{var}[{flag}]");
+        let name = [var, "[", flag, "]"].concat();
         let result = self.expand_refs(stack, &raw, Some(&name)).map(Some);
         self.cache.borrow_mut().flags.insert(key, result.clone());
         result
@@ -380,11 +434,12 @@ impl DataStore {
                 }
             }
         }
-        let mut current: String = s.to_string();
+        let mut current: Option<String> = None;
         for _ in 0..MAX_ROUNDS {
-            let mut out = String::with_capacity(current.len());
+            let source = current.as_deref().unwrap_or(s);
+            let mut out = String::with_capacity(source.len() + 64);
             let mut changed = false;
-            let mut rest = current.as_str();
+            let mut rest = source;
             while let Some(i) = find_ref(rest) {
                 out.push_str(&rest[..i]);
                 let after = &rest[i + 2..];
@@ -421,7 +476,7 @@ impl DataStore {
             if !changed || !has_ref(&out) {
                 return Ok(out.into());
             }
-            current = out;
+            current = Some(out);
         }
         let var = name.unwrap_or("<expression>").to_string();
         Err(ExpandError::new(&var, ExpandErrorKind::DoesNotSettle))
@@ -433,7 +488,7 @@ impl DataStore {
 fn find_ref(s: &str) -> Option<usize> {
     let bytes = s.as_bytes();
     let mut from = 0;
-    while let Some(i) = bytes[from..].iter().position(|&b| b == b'$') {
+    while let Some(i) = memchr::memchr(b'$', &bytes[from..]) {
         let at = from + i;
         if bytes.get(at + 1) == Some(&b'{') {
             return Some(at);
@@ -498,11 +553,22 @@ fn pick_override(data: &[(Value, Value)], overrides: &Overrides) -> Option<Value
             insert(&mut active, o.to_string(), r.clone());
         }
     }
+    if active.is_empty() {
+        return None;
+    }
+    // `a.endswith(":" + o)` without building the suffix.
+    let ends_with_override = |a: &str, o: &str| {
+        a.len() > o.len() && a.ends_with(o) && a.as_bytes()[a.len() - o.len() - 1] == b':'
+    };
     let mut winner = None;
     let mut modified = true;
     while modified {
         modified = false;
         for o in &overrides.list {
+            // Most overrides touch no candidate; skip them without copying.
+            if !active.iter().any(|(a, _)| a == &**o || ends_with_override(a, o)) {
+                continue;
+            }
             let snapshot: Vec<String> = active.iter().map(|(a, _)| a.clone()).collect();
             let suffix = format!(":{o}");
             for a in snapshot {

@@ -15,7 +15,7 @@ pub use diagnose::{closest, suggest_operator};
 pub use error::SyntaxError;
 pub use parser::{Parse, parse};
 pub use span::{FileId, SourceFile, SourceMap, Span};
-pub use syntax::{find_inline_python, is_var_char};
+pub use syntax::{find_inline_python, has_byte, is_var_char};
 
 #[cfg(test)]
 mod tests;

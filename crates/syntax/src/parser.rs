@@ -42,10 +42,10 @@ pub fn parse(file: FileId, text: &str) -> Parse {
         residue: Vec::new(),
     };
     let mut offset = 0;
-    for raw in text.split_inclusive('\n') {
-        let line = syntax::rstrip(raw);
-        parser.physical_line(offset, line);
-        offset += raw.len();
+    while offset < text.len() {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[offset..]).map_or(text.len(), |i| offset + i + 1);
+        parser.physical_line(offset, syntax::rstrip(&text[offset..end]));
+        offset = end;
     }
     parser.end_of_file();
     Parse { file, ast: File { stmts: parser.stmts }, errors: parser.errors }
@@ -76,13 +76,19 @@ struct Parser<'a> {
 /// A statement's text after line joining, with the way back to the file.
 pub(crate) struct Logical<'a> {
     pub text: Cow<'a, str>,
-    /// `(offset in text, offset in file)` where each physical piece starts.
+    /// `(offset in text, offset in file)` where each physical piece starts,
+    /// for a statement continued over several lines; empty for one line.
     pieces: Vec<(usize, usize)>,
+    /// Where the text starts in the file, for a statement on one line.
+    start: usize,
     file: FileId,
 }
 
 impl Logical<'_> {
     fn to_file(&self, offset: usize, is_end: bool) -> usize {
+        if self.pieces.is_empty() {
+            return self.start + offset;
+        }
         let i = self
             .pieces
             .partition_point(|&(l, _)| if is_end { l < offset } else { l <= offset })
@@ -153,7 +159,10 @@ impl<'a> Parser<'a> {
             return;
         }
         let line = if self.residue.is_empty() {
-            Logical { text: Cow::Borrowed(s), pieces: vec![(0, start)], file: self.file }
+            if s.is_empty() || s.starts_with('#') {
+                return;
+            }
+            Logical { text: Cow::Borrowed(s), pieces: Vec::new(), start, file: self.file }
         } else {
             self.residue.push((start, end));
             let mut text = String::new();
@@ -163,7 +172,7 @@ impl<'a> Parser<'a> {
                 text.push_str(&self.text[a..b]);
             }
             self.residue.clear();
-            Logical { text: Cow::Owned(text), pieces, file: self.file }
+            Logical { text: Cow::Owned(text), pieces, start, file: self.file }
         };
         if line.text.is_empty() || line.text.starts_with('#') {
             return;
@@ -349,11 +358,14 @@ impl<'a> Parser<'a> {
 /// BitBake refuses `FOO_append` and friends since it moved to `:` overrides;
 /// so do we, with the spelling that works.
 fn old_override_syntax(name: &str, span: impl Fn(usize, usize) -> Span) -> Option<SyntaxError> {
-    if !name.contains('_') {
+    // `name.find("_append")` and so on, without building a searcher for
+    // every name.
+    let find = |word: &str| name.bytes().enumerate().position(|(i, b)| b == b'_' && name[i + 1..].starts_with(word));
+    if !syntax::has_byte(name, b'_') {
         return None;
     }
     for (keyword, needle) in [("append", "_append"), ("prepend", "_prepend"), ("remove", "_remove")] {
-        if let Some(i) = name.find(needle) {
+        if let Some(i) = find(keyword) {
             let suggestion = format!("{}:{keyword}{}", &name[..i], &name[i + needle.len()..]);
             return Some(SyntaxError::OldOverrideSyntax {
                 found: name.to_string(),

@@ -5,9 +5,7 @@
 //! same thing to grove and to BitBake. They are anchored at the start of the
 //! line, like Python's `re.match`.
 
-use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while, take_while1};
-use nom::combinator::value;
+use nom::bytes::complete::{take_while, take_while1};
 use nom::{IResult, Parser};
 
 use crate::ast::AssignOp;
@@ -39,6 +37,18 @@ fn is_flag_char(c: char) -> bool {
     is_flag_first(c) || matches!(c, '@' | '/')
 }
 
+/// Whether `s` holds the byte `b`. For the short strings of recipes (names,
+/// one-line values) a loop without an early exit, which the compiler turns
+/// into vector instructions, beats setting up a `memchr` search.
+pub fn has_byte(s: &str, b: u8) -> bool {
+    s.as_bytes().iter().fold(false, |found, &c| found | (c == b))
+}
+
+/// How many times the byte `b` occurs in `s`.
+fn count_byte(s: &str, b: u8) -> usize {
+    s.as_bytes().iter().filter(|&&c| c == b).count()
+}
+
 /// `keyword\s+(.+)`: the text after the keyword and its whitespace.
 pub fn directive<'a>(s: &'a str, keyword: &str) -> Option<&'a str> {
     let rest = s.strip_prefix(keyword)?;
@@ -62,6 +72,10 @@ pub struct FuncStart {
 }
 
 pub fn function_start(line: &str) -> Option<FuncStart> {
+    // Every form ends with `{`; most lines are not functions.
+    if !line.ends_with('{') {
+        return None;
+    }
     let mut f = FuncStart { python: false, fakeroot: false, name: None };
     let mut s = line;
     loop {
@@ -164,18 +178,21 @@ pub struct AssignMatch {
 }
 
 /// The assignment operators, in the order BitBake tries them.
-pub fn operator(s: &str) -> IResult<&str, AssignOp> {
-    alt((
-        value(AssignOp::Immediate, tag(":=")),
-        value(AssignOp::WeakDefault, tag("??=")),
-        value(AssignOp::Default, tag("?=")),
-        value(AssignOp::Append, tag("+=")),
-        value(AssignOp::Prepend, tag("=+")),
-        value(AssignOp::DotPrepend, tag("=.")),
-        value(AssignOp::DotAppend, tag(".=")),
-        value(AssignOp::Set, tag("=")),
-    ))
-    .parse(s)
+const OPERATORS: [(&str, AssignOp); 8] = [
+    (":=", AssignOp::Immediate),
+    ("??=", AssignOp::WeakDefault),
+    ("?=", AssignOp::Default),
+    ("+=", AssignOp::Append),
+    ("=+", AssignOp::Prepend),
+    ("=.", AssignOp::DotPrepend),
+    (".=", AssignOp::DotAppend),
+    ("=", AssignOp::Set),
+];
+
+/// The operator `s` starts with (the first of [`OPERATORS`] that matches),
+/// and the text after it.
+pub fn operator(s: &str) -> Option<(&str, AssignOp)> {
+    OPERATORS.iter().find_map(|&(token, op)| s.strip_prefix(token).map(|rest| (rest, op)))
 }
 
 fn flag_name(s: &str) -> IResult<&str, &str> {
@@ -202,13 +219,12 @@ fn assignment_body(line: &str, start: usize, export: bool) -> Option<AssignMatch
     let s = &line[start..];
     let max_var = s.len() - s.trim_start_matches(is_var_char).len();
     // The variable name is matched lazily: the shortest name after which the
-    // rest of the line is an operator and a quoted value wins.
-    for end in (0..=max_var).filter(|&i| s.is_char_boundary(i)) {
-        if let Some(m) = assignment_rest(line, start, end, export) {
-            return Some(m);
-        }
-    }
-    None
+    // rest of the line is an operator and a quoted value wins. Name
+    // characters are ASCII, and inside the name only `:`, `+` and `.` can
+    // start an operator, so only those positions (and the name's end) can
+    // match.
+    let inner = s.as_bytes()[..max_var].iter().enumerate().filter(|(_, b)| matches!(b, b':' | b'+' | b'.')).map(|(i, _)| i);
+    inner.chain([max_var]).find_map(|end| assignment_rest(line, start, end, export))
 }
 
 fn assignment_rest(line: &str, start: usize, var_end: usize, export: bool) -> Option<AssignMatch> {
@@ -230,11 +246,11 @@ fn assignment_rest(line: &str, start: usize, var_end: usize, export: bool) -> Op
         return None;
     }
     let op_start = at(rest);
-    let (after_op, op) = operator(rest).ok()?;
+    let (after_op, op) = operator(rest)?;
     let op_end = at(after_op);
     let quoted = skip_space(after_op);
     let quote = quoted.chars().next().filter(|&c| c == '"' || c == '\'')?;
-    if quoted.len() < 2 || !quoted.ends_with(quote) || quoted.matches(quote).count() == 3 {
+    if quoted.len() < 2 || !quoted.ends_with(quote) || count_byte(quoted, quote as u8) == 3 {
         return None;
     }
     let value_start = at(quoted) + 1;
@@ -251,6 +267,9 @@ fn assignment_rest(line: &str, start: usize, var_end: usize, export: bool) -> Op
 /// Finds inline python, `${@` followed by anything but `}`: BitBake would
 /// run it as Python. Returns its byte range (to the closing brace if any).
 pub fn find_inline_python(s: &str) -> Option<(usize, usize)> {
+    if !has_byte(s, b'@') {
+        return None;
+    }
     let mut from = 0;
     while let Some(i) = s[from..].find("${@") {
         let start = from + i;
