@@ -39,6 +39,27 @@ pub struct Options {
     pub history: bool,
 }
 
+/// What every recipe of one configuration starts from, BitBake's
+/// configuration data: the variables the configuration files set and the
+/// classes they inherited (which a recipe's `inherit` then skips).
+#[derive(Debug, Clone, Default)]
+pub struct Base {
+    pub store: DataStore,
+    inherited: FxHashSet<PathBuf>,
+    /// Every configuration file read, in order.
+    pub files: Vec<PathBuf>,
+}
+
+/// A recipe to evaluate on a [`Base`].
+#[derive(Debug, Clone, Copy)]
+pub struct RecipeInput<'a> {
+    pub recipe: &'a Path,
+    /// `.grappend` files, applied after the recipe in this order.
+    pub appends: &'a [PathBuf],
+    /// Set before the recipe is read (`PN`, `PV` from the file name).
+    pub preset: &'a [(&'a str, Value)],
+}
+
 /// The outcome of evaluating a recipe.
 #[derive(Debug)]
 pub struct Evaluated {
@@ -113,26 +134,85 @@ impl Session {
 
     /// Evaluates a recipe (or any file) and everything it pulls in.
     pub fn evaluate(&self, path: &Path, options: &Options) -> Result<Evaluated, EvalError> {
-        let top = match self.loader.probe(path) {
-            Probe::File(p) => p,
-            Probe::Missing => return Err(read_error(path, &LoadError::NotFound, None)),
-            Probe::Forbidden(p) => return Err(read_error(&p, &LoadError::Forbidden, None)),
+        let base = Base {
+            store: if options.history { DataStore::with_history() } else { DataStore::new() },
+            ..Base::default()
         };
-        let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut interp = Interp {
+        self.evaluate_recipe(RecipeInput { recipe: path, appends: &[], preset: &[] }, &base)
+    }
+
+    fn probe_top(&self, path: &Path) -> Result<PathBuf, EvalError> {
+        match self.loader.probe(path) {
+            Probe::File(p) => Ok(p),
+            Probe::Missing => Err(read_error(path, &LoadError::NotFound, None)),
+            Probe::Forbidden(p) => Err(read_error(&p, &LoadError::Forbidden, None)),
+        }
+    }
+
+    fn interp(&self, base: &Base, top_dir: PathBuf) -> Interp<'_> {
+        Interp {
             session: self,
-            ds: if options.history { DataStore::with_history() } else { DataStore::new() },
+            ds: base.store.clone(),
             top_dir,
             stack: Vec::new(),
-            inherited: FxHashSet::default(),
+            inherited: base.inherited.clone(),
             deferred: Vec::new(),
             statements: 0,
             files: Vec::new(),
-        };
-        interp.ds.set("FILE", top.to_string_lossy().as_ref().into(), "set", "", None);
+        }
+    }
+
+    /// Reads configuration files, in order, on top of `base` (which holds
+    /// what the command line set): the result is what every recipe of the
+    /// configuration starts from. Nothing is finalized; each recipe is.
+    pub fn configure(&self, files: &[PathBuf], base: Base) -> Result<Base, EvalError> {
+        let mut interp = self.interp(&base, PathBuf::new());
+        for path in files {
+            let top = self.probe_top(path)?;
+            interp.top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
+            interp.ds.set("FILE", interp.session.path_value(&top), "set", "", None);
+            interp.file(&top, None)?;
+        }
+        if let Some((classes, from, span)) = interp.deferred.first().cloned() {
+            // inherit_defer in a configuration file: apply it now, there is
+            // no later point that belongs to it.
+            interp.deferred.clear();
+            interp.stack.push(from);
+            let result = interp.inherit(&classes, span);
+            interp.stack.pop();
+            result?;
+        }
+        let mut files_read = base.files;
+        files_read.extend(interp.files);
+        Ok(Base { store: interp.ds, inherited: interp.inherited, files: files_read })
+    }
+
+    /// Evaluates a recipe, then its appends, on a copy of `base`, and
+    /// finalizes it (BitBake's parse of one recipe on the configuration).
+    pub fn evaluate_recipe(&self, input: RecipeInput<'_>, base: &Base) -> Result<Evaluated, EvalError> {
+        let top = self.probe_top(input.recipe)?;
+        let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut interp = self.interp(base, top_dir);
+        interp.ds.set("FILE", self.path_value(&top), "set", "", None);
+        for (name, value) in input.preset {
+            interp.ds.set(*name, value.clone(), "set", value, None);
+        }
         interp.file(&top, None)?;
+        for append in input.appends {
+            let path = self.probe_top(append)?;
+            // BitBake points FILE at each append while it is read.
+            interp.ds.set("FILE", self.path_value(&path), "set", "", None);
+            interp.file(&path, None)?;
+        }
+        if !input.appends.is_empty() {
+            interp.ds.set("FILE", self.path_value(&top), "set", "", None);
+        }
         interp.finalize()?;
         Ok(Evaluated { store: interp.ds, files: interp.files })
+    }
+
+    fn path_value(&self, path: &Path) -> Value {
+        Value::from(path.to_string_lossy().as_ref())
     }
 
     /// Where `relative` is looked for, in order: beside the including file,

@@ -16,7 +16,7 @@ pub mod stdlib;
 
 pub use datastore::{DataStore, Value, Var};
 pub use error::{EvalError, ExpandError, ExpandErrorKind};
-pub use eval::{Evaluated, Loaded, Options, Session, expand_error, expand_error_at};
+pub use eval::{Base, Evaluated, Loaded, Options, RecipeInput, Session, expand_error, expand_error_at};
 pub use history::{Event, History};
 pub use loader::{FsLoader, LoadError, Loader, MemLoader, Probe};
 
