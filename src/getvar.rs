@@ -3,10 +3,12 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use grove_eval::{DataStore, EvalError, Event, FsLoader, Options, Session};
+use grove_derive::{DeriveError, Project};
+use grove_eval::{DataStore, EvalError, Evaluated, Event, FsLoader, Options, Session};
 use grove_syntax::SourceMap;
 
 use crate::Outcome;
+use crate::config_args::ConfigArgs;
 use crate::output::{self, HistoryEntry};
 use crate::render::{self, display_path};
 
@@ -15,8 +17,16 @@ pub struct Args {
     /// Evaluate this file alone: no layer configuration, no implicit classes.
     /// `include` and `require` resolve beside it; `inherit NAME` finds
     /// `classes/NAME.grclass` beside it, then in grove's standard library.
-    #[arg(long, short = 'f', value_name = "FILE")]
-    file: PathBuf,
+    #[arg(long, short = 'f', value_name = "FILE", required_unless_present = "recipe", conflicts_with = "recipe")]
+    file: Option<PathBuf>,
+
+    /// Evaluate this recipe of the layers (by name) in the configuration:
+    /// its chosen version, with its appends, on the layers' configuration.
+    #[arg(long, short = 'r', value_name = "RECIPE")]
+    recipe: Option<String>,
+
+    #[command(flatten)]
+    config: ConfigArgs,
 
     /// The variable.
     #[arg(value_name = "VAR")]
@@ -36,13 +46,37 @@ pub struct Args {
     json: bool,
 }
 
+/// Who read the files: the source text diagnostics point into.
+enum Reader {
+    File(Session),
+    Layers(Project),
+}
+
+impl Reader {
+    fn sources(&self) -> &SourceMap {
+        match self {
+            Reader::File(s) => s.sources(),
+            Reader::Layers(p) => p.sources(),
+        }
+    }
+}
+
 pub fn run(args: Args) -> Outcome {
-    let dir = args.file.parent().filter(|p| !p.as_os_str().is_empty()).map_or(PathBuf::from("."), PathBuf::from);
-    let session = Session::new(FsLoader::new([dir]));
     let options = Options { history: args.history };
-    let evaluated = match session.evaluate(&args.file, &options) {
-        Ok(e) => e,
-        Err(e) => return fail(session.sources(), e),
+    let (session, evaluated) = match (&args.file, &args.recipe) {
+        (Some(file), _) => {
+            let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).map_or(PathBuf::from("."), PathBuf::from);
+            let session = Session::new(FsLoader::new([dir]));
+            match session.evaluate(file, &options) {
+                Ok(e) => (Reader::File(session), e),
+                Err(e) => return fail(session.sources(), e),
+            }
+        }
+        (None, Some(recipe)) => match evaluate_recipe(&args.config, recipe, &options) {
+            Ok((project, e)) => (Reader::Layers(project), e),
+            Err(e) => return render::fail_derive(e),
+        },
+        (None, None) => unreachable!("clap requires --file or --recipe"),
     };
     let store = &evaluated.store;
     let value = match &args.flag {
@@ -104,6 +138,15 @@ pub fn run(args: Args) -> Outcome {
             Outcome::Failed
         }
     }
+}
+
+/// The recipe named `name` in the layers, evaluated in the configuration.
+fn evaluate_recipe(config: &ConfigArgs, name: &str, options: &Options) -> Result<(Project, Evaluated), DeriveError> {
+    let project = config.project()?;
+    let base = project.configure(&config.configuration()?, options)?;
+    let recipe = project.choose_recipe(name, &base)?.clone();
+    let evaluated = project.evaluate(&recipe, &base)?;
+    Ok((project, evaluated))
 }
 
 /// `note: X is not set`, with the closest name that is.

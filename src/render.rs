@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use grove_eval::EvalError;
-use grove_syntax::{FileId, SourceMap};
+use grove_syntax::{FileId, SourceFile, SourceMap};
 use miette::{Diagnostic, MietteHandlerOpts, NamedSource, Report};
 
 /// Colour and Unicode only on a terminal, never when `NO_COLOR` is set, so
@@ -36,15 +36,13 @@ pub fn display_path(path: &Path) -> String {
     path.display().to_string()
 }
 
-fn named_source(sources: &SourceMap, file: FileId) -> Option<NamedSource<Arc<str>>> {
-    let f = sources.get(file)?;
-    Some(NamedSource::new(display_path(&f.path), f.text.clone()))
-}
+/// Finds the source file an error's span points into.
+type Lookup<'a> = &'a dyn Fn(FileId) -> Option<Arc<SourceFile>>;
 
-fn report<E: Diagnostic + Send + Sync + 'static>(error: E, sources: &SourceMap, file: Option<FileId>) -> Report {
+fn report<E: Diagnostic + Send + Sync + 'static>(error: E, sources: Lookup<'_>, file: Option<FileId>) -> Report {
     let report = Report::new(error);
-    match file.and_then(|f| named_source(sources, f)) {
-        Some(src) => report.with_source_code(src),
+    match file.and_then(sources) {
+        Some(f) => report.with_source_code(NamedSource::new(display_path(&f.path), f.text.clone())),
         None => report,
     }
 }
@@ -52,6 +50,10 @@ fn report<E: Diagnostic + Send + Sync + 'static>(error: E, sources: &SourceMap, 
 /// Renders an evaluation error (every syntax error of a file, if that is
 /// what it is) as text for stderr.
 pub fn eval_error(sources: &SourceMap, error: EvalError) -> String {
+    eval_error_in(&|id| sources.get(id), error)
+}
+
+fn eval_error_in(sources: Lookup<'_>, error: EvalError) -> String {
     match error {
         EvalError::Syntax { path, file, errors } => {
             let mut out = String::new();
@@ -69,4 +71,17 @@ pub fn eval_error(sources: &SourceMap, error: EvalError) -> String {
             format!("{:?}\n", report(other, sources, file))
         }
     }
+}
+
+/// Prints a layer, configuration or derivation error on stderr; the
+/// failure outcome to return.
+pub fn fail_derive(error: grove_derive::DeriveError) -> crate::Outcome {
+    let text = match error {
+        grove_derive::DeriveError::Eval { error, source_file, .. } => {
+            eval_error_in(&|id| source_file.clone().filter(|f| f.id == id), *error)
+        }
+        other => format!("{:?}\n", Report::new(other)),
+    };
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
+    crate::Outcome::Failed
 }

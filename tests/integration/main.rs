@@ -6,4 +6,5 @@ mod corpus;
 mod differential;
 mod examples;
 mod getvar;
+mod layers;
 mod support;

@@ -50,6 +50,13 @@ pub struct Base {
     pub files: Vec<PathBuf>,
 }
 
+impl Base {
+    /// A base holding `store`, before any configuration file is read.
+    pub fn new(store: DataStore) -> Base {
+        Base { store, ..Base::default() }
+    }
+}
+
 /// A recipe to evaluate on a [`Base`].
 #[derive(Debug, Clone, Copy)]
 pub struct RecipeInput<'a> {
@@ -134,14 +141,14 @@ impl Session {
 
     /// Evaluates a recipe (or any file) and everything it pulls in.
     pub fn evaluate(&self, path: &Path, options: &Options) -> Result<Evaluated, EvalError> {
-        let base = Base {
-            store: if options.history { DataStore::with_history() } else { DataStore::new() },
-            ..Base::default()
-        };
+        let base = Base::new(if options.history { DataStore::with_history() } else { DataStore::new() });
         self.evaluate_recipe(RecipeInput { recipe: path, appends: &[], preset: &[] }, &base)
     }
 
     fn probe_top(&self, path: &Path) -> Result<PathBuf, EvalError> {
+        if stdlib::lookup(path).is_some() {
+            return Ok(path.to_path_buf());
+        }
         match self.loader.probe(path) {
             Probe::File(p) => Ok(p),
             Probe::Missing => Err(read_error(path, &LoadError::NotFound, None)),

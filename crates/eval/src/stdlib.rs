@@ -14,6 +14,7 @@ static FILES: &[(&str, &str)] = &[
     ("classes/meson.grclass", include_str!("../../../stdlib/classes/meson.grclass")),
     ("classes/make.grclass", include_str!("../../../stdlib/classes/make.grclass")),
     ("classes/import.grclass", include_str!("../../../stdlib/classes/import.grclass")),
+    ("conf/defaults.conf", include_str!("../../../stdlib/conf/defaults.conf")),
 ];
 
 /// The embedded file at `relative` (e.g. `classes/autotools.grclass`).

@@ -1,0 +1,79 @@
+//! Errors of layers, configurations and derivations.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use grove_eval::{EvalError, Session};
+use grove_syntax::SourceFile;
+use miette::Diagnostic;
+use thiserror::Error;
+
+#[derive(Debug, Error, Diagnostic)]
+pub enum DeriveError {
+    #[error("{}: {reason}", path.display())]
+    #[diagnostic(code(grove::derive::io))]
+    Io { path: PathBuf, reason: String },
+
+    #[error("{} is not a layer: it has no conf/layer.conf", path.display())]
+    #[diagnostic(code(grove::derive::not_a_layer), help("a layer is a directory with conf/layer.conf, recipes/ and classes/"))]
+    NotALayer { path: PathBuf },
+
+    #[error("layer {} listed in {} does not exist", path.display(), from.display())]
+    #[diagnostic(code(grove::derive::missing_layer), help("LAYERS paths are relative to grove.conf"))]
+    MissingLayer { path: PathBuf, from: PathBuf },
+
+    #[error("two layers are named `{name}`: {} and {}", first.display(), second.display())]
+    #[diagnostic(code(grove::derive::duplicate_layer), help("set a distinct LAYER_NAME in one of their conf/layer.conf"))]
+    DuplicateLayer { name: String, first: PathBuf, second: PathBuf },
+
+    #[error("layer `{layer}` needs layer `{needs}`, which is not in the workspace")]
+    #[diagnostic(code(grove::derive::missing_layer_dependency), help("{help}"))]
+    MissingLayerDependency { layer: String, needs: String, help: String },
+
+    #[error("LAYER_PRIORITY of layer `{layer}` is `{value}`, not a number ({})", conf.display())]
+    #[diagnostic(code(grove::derive::bad_priority), help("priorities are integers; higher wins"))]
+    BadPriority { layer: String, value: String, conf: PathBuf },
+
+    #[error("`{value}` is not VAR=VALUE")]
+    #[diagnostic(code(grove::derive::bad_setting), help("write --set VAR=value"))]
+    BadSetting { value: String },
+
+    /// An evaluation failed; `source_file` is the file the error points
+    /// into, so that it can be shown without the session that read it.
+    #[error("{} could not be evaluated: {error}", path.display())]
+    #[diagnostic(code(grove::derive::eval))]
+    Eval { path: PathBuf, error: Box<EvalError>, source_file: Option<Arc<SourceFile>> },
+
+    #[error("no recipe provides `{name}`{}", wanted_by.as_ref().map(|w| format!(" (wanted by {w})")).unwrap_or_default())]
+    #[diagnostic(code(grove::derive::no_provider), help("{help}"))]
+    NoProvider { name: String, wanted_by: Option<String>, help: String },
+
+    #[error("`{name}` is provided by several recipes: {}", candidates.join(", "))]
+    #[diagnostic(code(grove::derive::conflicting_providers), help("choose one with PREFERRED_PROVIDER_{name} = \"...\" in grove.conf or a layer's configuration"))]
+    ConflictingProviders { name: String, candidates: Vec<String> },
+
+    #[error("PREFERRED_PROVIDER_{name} is `{preferred}`, which does not provide `{name}`")]
+    #[diagnostic(code(grove::derive::bad_preferred_provider), help("recipes that provide it: {}", candidates.join(", ")))]
+    BadPreferredProvider { name: String, preferred: String, candidates: Vec<String> },
+
+    #[error("`{name}` is skipped: {reason}{}", wanted_by.as_ref().map(|w| format!(" (wanted by {w})")).unwrap_or_default())]
+    #[diagnostic(code(grove::derive::skipped), help("SKIP_RECIPE[{name}] is set in the configuration"))]
+    Skipped { name: String, reason: String, wanted_by: Option<String> },
+
+    #[error("PREFERRED_VERSION_{name} is `{preferred}`, but the layers have {name} {}", available.join(", "))]
+    #[diagnostic(code(grove::derive::no_preferred_version), help("change PREFERRED_VERSION_{name}, or add that version's recipe"))]
+    NoPreferredVersion { name: String, preferred: String, available: Vec<String> },
+
+    #[error("recipe {} has no version", path.display())]
+    #[diagnostic(code(grove::derive::no_version), help("name the file <name>_<version>.gr or set PV in it"))]
+    NoVersion { path: PathBuf },
+}
+
+impl DeriveError {
+    /// Wraps an evaluation error with the source text it points into, so
+    /// it can be shown without the session that read the file.
+    pub fn eval(path: &Path, error: EvalError, session: &Session) -> DeriveError {
+        let source_file = error.file().and_then(|f| session.sources().get(f));
+        DeriveError::Eval { path: path.to_path_buf(), error: Box::new(error), source_file }
+    }
+}

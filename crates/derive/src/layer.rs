@@ -1,0 +1,247 @@
+//! Layers and the workspace that lists them.
+//!
+//! A layer is a directory with `conf/layer.conf` (its `LAYER_NAME`,
+//! `LAYER_PRIORITY` and `LAYER_DEPENDS`), `recipes/<group>/<name>_<version>.gr`
+//! (or `<name>.gr` with `PV` inside), `.grappend` files, `classes/` and
+//! `roots/`. A workspace file, `grove.conf`, lists the layers in `LAYERS`
+//! (paths relative to it) and sets the configuration; `--layer DIR` works
+//! without one.
+
+use std::path::{Path, PathBuf};
+
+use grove_eval::{FsLoader, Session};
+
+use crate::error::DeriveError;
+
+/// The workspace file's name.
+pub const WORKSPACE_FILE: &str = "grove.conf";
+
+/// One layer.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub name: String,
+    pub root: PathBuf,
+    pub priority: i64,
+    pub depends: Vec<String>,
+    /// `conf/layer.conf`.
+    pub conf: PathBuf,
+}
+
+/// A recipe file and what its name says.
+#[derive(Debug, Clone)]
+pub struct RecipeFile {
+    /// Index into [`Workspace::layers`].
+    pub layer: usize,
+    pub path: PathBuf,
+    /// `PN`, `PV` and `PR` from `<name>_<version>_<revision>.gr`.
+    pub pn: String,
+    pub pv: Option<String>,
+    pub pr: Option<String>,
+    /// Indexes into [`Workspace::appends`] that apply, lowest priority first.
+    pub appends: Vec<usize>,
+}
+
+/// A `.grappend` file.
+#[derive(Debug, Clone)]
+pub struct AppendFile {
+    pub layer: usize,
+    pub path: PathBuf,
+    /// The file name without `.grappend`; a `%` matches any rest.
+    pub pattern: String,
+}
+
+/// The layers of a project and every recipe in them.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// `grove.conf`, if there is one.
+    pub conf: Option<PathBuf>,
+    /// Every layer, lowest priority first (ties keep their declared order).
+    pub layers: Vec<Layer>,
+    pub recipes: Vec<RecipeFile>,
+    pub appends: Vec<AppendFile>,
+}
+
+impl Workspace {
+    /// Reads the workspace file (if any) and the layers it lists, then
+    /// `extra` layers. Every path is made absolute and canonical.
+    pub fn open(conf: Option<&Path>, extra: &[PathBuf]) -> Result<Workspace, DeriveError> {
+        let conf = conf.map(canonical).transpose()?;
+        let mut roots = Vec::new();
+        if let Some(conf) = &conf {
+            let dir = conf.parent().expect("a file has a directory").to_path_buf();
+            let listed = read_var(conf, &dir, "LAYERS")?.unwrap_or_default();
+            for entry in listed.split_whitespace() {
+                let path = dir.join(entry);
+                roots.push(canonical(&path).map_err(|_| DeriveError::MissingLayer { path, from: conf.clone() })?);
+            }
+        }
+        for path in extra {
+            roots.push(canonical(path)?);
+        }
+        let mut layers = Vec::new();
+        for root in roots {
+            if layers.iter().any(|l: &Layer| l.root == root) {
+                continue;
+            }
+            layers.push(read_layer(&root)?);
+        }
+        check_layers(&layers)?;
+        layers.sort_by_key(|l| l.priority);
+        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new() };
+        workspace.scan()?;
+        Ok(workspace)
+    }
+
+    /// Finds the workspace file in `dir` or the nearest directory above it.
+    pub fn find(dir: &Path) -> Option<PathBuf> {
+        dir.ancestors().map(|d| d.join(WORKSPACE_FILE)).find(|p| p.is_file())
+    }
+
+    fn scan(&mut self) -> Result<(), DeriveError> {
+        for (index, layer) in self.layers.iter().enumerate() {
+            let mut files = Vec::new();
+            walk(&layer.root.join("recipes"), &mut files)?;
+            files.sort();
+            for path in files {
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+                if let Some(stem) = name.strip_suffix(".gr") {
+                    let mut parts = stem.splitn(3, '_');
+                    let pn = parts.next().unwrap_or_default().to_string();
+                    let pv = parts.next().map(String::from);
+                    let pr = parts.next().map(String::from);
+                    self.recipes.push(RecipeFile { layer: index, path, pn, pv, pr, appends: Vec::new() });
+                } else if let Some(stem) = name.strip_suffix(".grappend") {
+                    self.appends.push(AppendFile { layer: index, path: path.clone(), pattern: stem.to_string() });
+                }
+            }
+        }
+        for recipe in &mut self.recipes {
+            let stem = recipe.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            // Layers are sorted by priority, so appends already are too.
+            recipe.appends = (0..self.appends.len()).filter(|&i| append_matches(&self.appends[i].pattern, stem)).collect();
+        }
+        Ok(())
+    }
+
+    /// Every directory searched for includes and classes: the layers,
+    /// highest priority first.
+    pub fn search_path(&self) -> Vec<PathBuf> {
+        self.layers.iter().rev().map(|l| l.root.clone()).collect()
+    }
+
+    /// `.grappend` files that match no recipe (BitBake reports these, as they
+    /// usually mean a recipe was renamed or upgraded).
+    pub fn dangling_appends(&self) -> Vec<&AppendFile> {
+        (0..self.appends.len())
+            .filter(|i| !self.recipes.iter().any(|r| r.appends.contains(i)))
+            .map(|i| &self.appends[i])
+            .collect()
+    }
+}
+
+/// `name_1.2.grappend` matches `name_1.2.gr`; `name_%.grappend` (or
+/// `name_1.%`) matches every version that starts with what precedes `%`.
+pub fn append_matches(pattern: &str, recipe_stem: &str) -> bool {
+    match pattern.split_once('%') {
+        Some((prefix, _)) => recipe_stem.starts_with(prefix),
+        None => pattern == recipe_stem,
+    }
+}
+
+fn canonical(path: &Path) -> Result<PathBuf, DeriveError> {
+    path.canonicalize().map_err(|e| DeriveError::Io { path: path.to_path_buf(), reason: e.to_string() })
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), DeriveError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(DeriveError::Io { path: dir.to_path_buf(), reason: e.to_string() }),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| DeriveError::Io { path: dir.to_path_buf(), reason: e.to_string() })?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|e| DeriveError::Io { path: path.clone(), reason: e.to_string() })?;
+        if kind.is_dir() {
+            walk(&path, out)?;
+        } else if kind.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates one configuration file alone and reads a variable.
+fn read_var(file: &Path, dir: &Path, var: &str) -> Result<Option<String>, DeriveError> {
+    read_vars(file, dir, &[var], &[]).map(|mut v| v.remove(0))
+}
+
+fn read_vars(file: &Path, dir: &Path, vars: &[&str], preset: &[(&str, &str)]) -> Result<Vec<Option<String>>, DeriveError> {
+    let session = Session::new(FsLoader::new([dir.to_path_buf()]));
+    let preset: Vec<(&str, grove_eval::Value)> = preset.iter().map(|(k, v)| (*k, grove_eval::Value::from(*v))).collect();
+    let input = grove_eval::RecipeInput { recipe: file, appends: &[], preset: &preset };
+    let evaluated = session
+        .evaluate_recipe(input, &grove_eval::Base::default())
+        .map_err(|error| DeriveError::eval(file, error, &session))?;
+    vars.iter()
+        .map(|v| {
+            let value = evaluated.store.get(v).map_err(|e| DeriveError::eval(file, grove_eval::expand_error_at(e, None), &session))?;
+            Ok(value.map(|s| s.to_string()))
+        })
+        .collect()
+}
+
+fn read_layer(root: &Path) -> Result<Layer, DeriveError> {
+    let conf = root.join("conf/layer.conf");
+    if !conf.is_file() {
+        return Err(DeriveError::NotALayer { path: root.to_path_buf() });
+    }
+    let layerdir = root.to_string_lossy();
+    let values = read_vars(&conf, root, &["LAYER_NAME", "LAYER_PRIORITY", "LAYER_DEPENDS"], &[("LAYERDIR", &layerdir)])?;
+    let name = values[0].clone().unwrap_or_else(|| root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+    let priority = match &values[1] {
+        None => 0,
+        Some(p) => p.trim().parse().map_err(|_| DeriveError::BadPriority { layer: name.clone(), value: p.clone(), conf: conf.clone() })?,
+    };
+    let depends = values[2].as_deref().unwrap_or("").split_whitespace().map(String::from).collect();
+    Ok(Layer { name, root: root.to_path_buf(), priority, depends, conf })
+}
+
+fn check_layers(layers: &[Layer]) -> Result<(), DeriveError> {
+    for (i, layer) in layers.iter().enumerate() {
+        if let Some(other) = layers[..i].iter().find(|l| l.name == layer.name) {
+            return Err(DeriveError::DuplicateLayer { name: layer.name.clone(), first: other.root.clone(), second: layer.root.clone() });
+        }
+    }
+    for layer in layers {
+        for dep in &layer.depends {
+            if !layers.iter().any(|l| &l.name == dep) {
+                let names = layers.iter().map(|l| l.name.as_str());
+                return Err(DeriveError::MissingLayerDependency {
+                    layer: layer.name.clone(),
+                    needs: dep.clone(),
+                    help: match grove_syntax::closest(dep, names) {
+                        Some(c) => format!("did you mean `{c}`? Add the layer to LAYERS in grove.conf or pass --layer"),
+                        None => "add the layer to LAYERS in grove.conf or pass --layer DIR".to_string(),
+                    },
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_patterns() {
+        assert!(append_matches("zlib_1.3", "zlib_1.3"));
+        assert!(!append_matches("zlib_1.3", "zlib_1.3.1"));
+        assert!(append_matches("zlib_%", "zlib_1.3.1"));
+        assert!(append_matches("zlib_1.%", "zlib_1.3.1"));
+        assert!(!append_matches("zlib_1.%", "zlib_2.0"));
+        assert!(!append_matches("zlib_%", "zlib-ng_2.0"));
+    }
+}

@@ -1,0 +1,151 @@
+//! A project: a workspace, one evaluation session over it, and the
+//! configurations its recipes are evaluated in.
+//!
+//! A configuration is read once (grove's defaults, `grove.conf`, each
+//! layer's `conf/layer.conf`, lowest priority first) into a [`Base`]; every
+//! recipe is then evaluated on a copy of it, as BitBake evaluates recipes on
+//! its configuration data. Values given on the command line are set before
+//! the configuration is read, so `:=` sees them, and again after, so that
+//! no assignment in a file overrides them.
+
+use std::path::{Path, PathBuf};
+
+use grove_eval::{Base, DataStore, Evaluated, FsLoader, Options, RecipeInput, Session, Value, stdlib};
+use grove_syntax::SourceMap;
+use rayon::prelude::*;
+
+use crate::error::DeriveError;
+use crate::layer::{RecipeFile, Workspace};
+use crate::providers;
+
+/// The axes of one configuration, and extra `--set VAR=value` settings.
+#[derive(Debug, Clone, Default)]
+pub struct Configuration {
+    pub version: Option<String>,
+    pub flavor: Option<String>,
+    pub arch: Option<String>,
+    pub kind: Option<String>,
+    pub set: Vec<(String, String)>,
+}
+
+impl Configuration {
+    /// Reads `VAR=value`.
+    pub fn parse_setting(text: &str) -> Result<(String, String), DeriveError> {
+        match text.split_once('=') {
+            Some((var, value)) if !var.trim().is_empty() => Ok((var.trim().to_string(), value.to_string())),
+            _ => Err(DeriveError::BadSetting { value: text.to_string() }),
+        }
+    }
+
+    /// Every value the command line sets, axes first.
+    pub fn settings(&self) -> Vec<(&str, &str)> {
+        let axes = [("VERSION", &self.version), ("FLAVOR", &self.flavor), ("ARCH", &self.arch), ("KIND", &self.kind)];
+        let mut out: Vec<(&str, &str)> = axes.iter().filter_map(|(k, v)| v.as_deref().map(|v| (*k, v))).collect();
+        out.extend(self.set.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        out
+    }
+}
+
+/// The workspace and the session that reads its files.
+pub struct Project {
+    pub workspace: Workspace,
+    session: Session,
+}
+
+impl Project {
+    /// A project over `workspace`: files are read only from the workspace
+    /// file's directory and the layers.
+    pub fn new(workspace: Workspace) -> Project {
+        let mut roots: Vec<PathBuf> = workspace.layers.iter().map(|l| l.root.clone()).collect();
+        if let Some(dir) = workspace.conf.as_deref().and_then(Path::parent) {
+            roots.push(dir.to_path_buf());
+        }
+        let session = Session::new(FsLoader::new(roots)).with_search_path(workspace.search_path());
+        Project { workspace, session }
+    }
+
+    pub fn sources(&self) -> &SourceMap {
+        self.session.sources()
+    }
+
+    /// Reads one configuration into the base every recipe starts from.
+    pub fn configure(&self, config: &Configuration, options: &Options) -> Result<Base, DeriveError> {
+        let settings = config.settings();
+        let mut store = if options.history { DataStore::with_history() } else { DataStore::new() };
+        apply(&mut store, &settings);
+        let mut base = Base::new(store);
+        let mut files = vec![stdlib::path("conf/defaults.conf")];
+        files.extend(self.workspace.conf.clone());
+        for file in files {
+            base = self.session.configure(std::slice::from_ref(&file), base).map_err(|e| DeriveError::eval(&file, e, &self.session))?;
+        }
+        for layer in &self.workspace.layers {
+            base.store.set("LAYERDIR", Value::from(layer.root.to_string_lossy().as_ref()), "set", "", None);
+            base = self
+                .session
+                .configure(std::slice::from_ref(&layer.conf), base)
+                .map_err(|e| DeriveError::eval(&layer.conf, e, &self.session))?;
+        }
+        base.store.delete("LAYERDIR", None);
+        apply(&mut base.store, &settings);
+        Ok(base)
+    }
+
+    /// Evaluates one recipe file, with its appends, on `base`.
+    pub fn evaluate(&self, recipe: &RecipeFile, base: &Base) -> Result<Evaluated, DeriveError> {
+        let appends: Vec<PathBuf> = recipe.appends.iter().map(|&i| self.workspace.appends[i].path.clone()).collect();
+        let mut preset: Vec<(&str, Value)> = vec![("PN", Value::from(recipe.pn.as_str()))];
+        if let Some(pv) = &recipe.pv {
+            preset.push(("PV", Value::from(pv.as_str())));
+        }
+        if let Some(pr) = &recipe.pr {
+            preset.push(("PR", Value::from(pr.as_str())));
+        }
+        let input = RecipeInput { recipe: &recipe.path, appends: &appends, preset: &preset };
+        self.session.evaluate_recipe(input, base).map_err(|e| DeriveError::eval(&recipe.path, e, &self.session))
+    }
+
+    /// Evaluates every recipe in parallel; `each` turns an evaluation into
+    /// what the caller keeps (stores are large; keep only what is needed).
+    pub fn evaluate_all<T: Send>(
+        &self,
+        base: &Base,
+        each: impl Fn(&RecipeFile, Evaluated) -> Result<T, DeriveError> + Sync,
+    ) -> Vec<Result<T, DeriveError>> {
+        // A data store caches reads, so it is not shared between threads:
+        // each worker copies the base once (through a lock, used only then).
+        let shared = std::sync::Mutex::new(base.clone());
+        let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        self.workspace.recipes.par_iter().map_init(copy, |base, r| self.evaluate(r, base).and_then(|e| each(r, e))).collect()
+    }
+}
+
+impl Project {
+    /// The recipe file to use for `name` (a file name's `PN`):
+    /// `PREFERRED_VERSION_<name>` if set, else the highest layer priority,
+    /// then the highest version.
+    pub fn choose_recipe(&self, name: &str, base: &Base) -> Result<&RecipeFile, DeriveError> {
+        let version_of = |r: &RecipeFile| r.pv.clone();
+        let candidates = providers::versions_of(&self.workspace, name, version_of);
+        if candidates.is_empty() {
+            let names = self.workspace.recipes.iter().map(|r| r.pn.as_str());
+            let help = match grove_syntax::closest(name, names) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("no layer has recipes/*/{name}_<version>.gr or {name}.gr"),
+            };
+            return Err(DeriveError::NoProvider { name: name.to_string(), wanted_by: None, help });
+        }
+        let preferred = base.store.get(&format!("PREFERRED_VERSION_{name}")).ok().flatten();
+        providers::choose(&candidates, preferred.as_deref(), version_of).ok_or_else(|| DeriveError::NoPreferredVersion {
+            name: name.to_string(),
+            preferred: preferred.as_deref().unwrap_or_default().to_string(),
+            available: candidates.iter().filter_map(|r| r.pv.clone()).collect(),
+        })
+    }
+}
+
+fn apply(store: &mut DataStore, settings: &[(&str, &str)]) {
+    for (var, value) in settings {
+        store.set(*var, Value::from(*value), "set", value, None);
+    }
+}

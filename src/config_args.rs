@@ -1,0 +1,61 @@
+//! The command-line options that choose a workspace and a configuration,
+//! shared by every command that evaluates layers.
+
+use std::path::PathBuf;
+
+use grove_derive::{Configuration, DeriveError, Project, Workspace};
+
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ConfigArgs {
+    /// A layer directory to use, after those grove.conf lists (repeatable).
+    #[arg(long = "layer", value_name = "DIR")]
+    pub layers: Vec<PathBuf>,
+
+    /// The workspace file (default: grove.conf in the current directory or
+    /// the nearest one above it).
+    #[arg(long, value_name = "FILE")]
+    pub workspace: Option<PathBuf>,
+
+    /// The release series (VERSION).
+    #[arg(long = "series", value_name = "VERSION")]
+    pub version: Option<String>,
+
+    /// The flavor (FLAVOR): opt, debug, ...
+    #[arg(long, value_name = "FLAVOR")]
+    pub flavor: Option<String>,
+
+    /// The architecture (ARCH).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+
+    /// The root kind (KIND): runtime, sdk, devel.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+
+    /// Set a variable after the configuration is read (repeatable).
+    #[arg(long = "set", value_name = "VAR=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl ConfigArgs {
+    /// The project: grove.conf (given or found) and the layers.
+    pub fn project(&self) -> Result<Project, DeriveError> {
+        let conf = match &self.workspace {
+            Some(f) => Some(f.clone()),
+            None => std::env::current_dir().ok().and_then(|d| Workspace::find(&d)),
+        };
+        let workspace = Workspace::open(conf.as_deref(), &self.layers)?;
+        Ok(Project::new(workspace))
+    }
+
+    pub fn configuration(&self) -> Result<Configuration, DeriveError> {
+        let set = self.set.iter().map(|s| Configuration::parse_setting(s)).collect::<Result<_, _>>()?;
+        Ok(Configuration {
+            version: self.version.clone(),
+            flavor: self.flavor.clone(),
+            arch: self.arch.clone(),
+            kind: self.kind.clone(),
+            set,
+        })
+    }
+}
