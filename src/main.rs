@@ -10,10 +10,16 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod artifact;
+mod checkout;
 mod config_args;
+mod gc;
 mod getvar;
 mod output;
+mod refs;
 mod render;
+mod store_cmd;
+mod store_output;
 
 /// grove: a declarative build engine. BitBake-style recipes, evaluated into
 /// hashed derivations, built in hermetic sandboxes into a content-addressed
@@ -23,6 +29,11 @@ mod render;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+
+    /// The store directory (default: $GROVE_STORE, else
+    /// $XDG_DATA_HOME/grove/store).
+    #[arg(long, global = true, value_name = "DIR")]
+    store: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -33,6 +44,16 @@ enum Command {
     /// stdout if it is not; 2 and a diagnostic on stderr if the file or the
     /// value cannot be evaluated.
     Getvar(getvar::Args),
+    /// Add trees to the store, check and repair it, record commits and gc roots.
+    Store(store_cmd::Args),
+    /// Record, show, export and import artifacts (a derivation's outputs).
+    Artifact(artifact::Args),
+    /// List, show, set and trace refs (names of commits).
+    Ref(refs::Args),
+    /// Check out a tree, commit or ref as a directory of hardlinks.
+    Checkout(checkout::Args),
+    /// Remove everything no ref or gc root reaches; report the space freed.
+    Gc(gc::Args),
 }
 
 /// What a command's outcome means to the shell.
@@ -50,6 +71,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Getvar(args) => getvar::run(args),
+        Command::Store(args) => store_cmd::run(cli.store.as_deref(), args),
+        Command::Artifact(args) => artifact::run(cli.store.as_deref(), args),
+        Command::Ref(args) => refs::run(cli.store.as_deref(), args),
+        Command::Checkout(args) => checkout::run(cli.store.as_deref(), args),
+        Command::Gc(args) => gc::run(cli.store.as_deref(), args),
     };
     match outcome {
         Outcome::Done => ExitCode::SUCCESS,

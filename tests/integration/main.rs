@@ -7,4 +7,5 @@ mod differential;
 mod examples;
 mod getvar;
 mod layers;
+mod store;
 mod support;
