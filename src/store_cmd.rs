@@ -115,6 +115,10 @@ enum Sub {
         /// Skip device nodes, FIFOs and sockets (reported) instead of refusing.
         #[arg(long)]
         allow_devices: bool,
+        /// Hand the directory over: its files become the store's objects
+        /// (read-only, hardlinked, no copy) and the directory is removed.
+        #[arg(long)]
+        consume: bool,
         /// Also declare the tree a gc root with this name.
         #[arg(long, value_name = "NAME")]
         root: Option<String>,
@@ -179,9 +183,19 @@ pub fn run(store: Option<&Path>, args: Args) -> Outcome {
         Sub::Add {
             path,
             allow_devices,
+            consume,
             root,
             json,
-        } => add(&store, &path, allow_devices, root, json),
+        } => add(
+            &store,
+            &path,
+            &ImportOptions {
+                allow_devices,
+                consume,
+            },
+            root,
+            json,
+        ),
         Sub::Fsck { repair, json } => fsck(&store, repair, json),
         Sub::Commit {
             tree,
@@ -213,11 +227,11 @@ pub fn done(r: Result<(), StoreError>) -> Outcome {
 fn add(
     store: &Store,
     path: &Path,
-    allow_devices: bool,
+    options: &ImportOptions,
     root: Option<String>,
     json: bool,
 ) -> Outcome {
-    let imported = match store.import_path(path, &ImportOptions { allow_devices }) {
+    let imported = match store.import_path(path, options) {
         Ok(i) => i,
         Err(e) => return fail(e),
     };

@@ -24,6 +24,11 @@ use crate::object::hasher;
 use crate::tree::EntryKind;
 use crate::{Store, fsutil, text};
 
+/// zstd's worker threads for export. zstd's multi-threaded output depends
+/// only on workers being on (>= 1), not on how many, so this may change
+/// without changing a byte (`tests::zstd_output_does_not_depend_on_workers`).
+const EXPORT_WORKERS: u32 = 2;
+
 pub const MANIFEST_ENTRY: &str = ".grove-artifact";
 pub const LOG_ENTRY: &str = ".grove-log";
 const MAGIC: &str = "grove-export 1";
@@ -75,33 +80,49 @@ impl Store {
         path: &Path,
     ) -> Result<()> {
         let file = File::create(path).map_err(io_err("create", path))?;
-        let mut zst = zstd::stream::write::Encoder::new(BufWriter::with_capacity(1 << 20, file), 3)
-            .map_err(io_err("compress", path))?;
-        zst.include_checksum(true)
-            .map_err(io_err("compress", path))?;
-        let mut tar = tar::Builder::new(zst);
-        let manifest = format!("{MAGIC}\noutput {}\n{}", text::escape(output), a.encode());
-        let t = Tar {
-            store: self,
-            epoch,
-            path,
-        };
-        t.data(
-            &mut tar,
-            MANIFEST_ENTRY.as_bytes(),
-            0o644,
-            manifest.as_bytes(),
-        )?;
-        if let Some(log) = log {
-            t.data(&mut tar, LOG_ENTRY.as_bytes(), 0o644, log)?;
-        }
-        t.tree(&mut tar, tree, &mut Vec::new())?;
-        let zst = tar.into_inner().map_err(io_err("write", path))?;
-        let buf = zst.finish().map_err(io_err("write", path))?;
-        let file = buf
-            .into_inner()
-            .map_err(|e| io_err("write", path)(e.into_error()))?;
-        file.sync_all().map_err(io_err("flush", path))
+        // Stages on threads, like `tar | zstd -3`: this one reads objects
+        // and writes tar, the compressor runs zstd's own workers.
+        let (send, recv) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let compressor = std::thread::spawn(move || -> std::io::Result<File> {
+            let mut zst =
+                zstd::stream::write::Encoder::new(BufWriter::with_capacity(1 << 20, file), 3)?;
+            zst.include_checksum(true)?;
+            zst.multithread(EXPORT_WORKERS)?;
+            for chunk in recv {
+                zst.write_all(&chunk)?;
+            }
+            let file = zst.finish()?.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            Ok(file)
+        });
+        let written = (|| {
+            let mut tar = tar::Builder::new(BufWriter::with_capacity(1 << 20, Chunks(send)));
+            let manifest = format!("{MAGIC}\noutput {}\n{}", text::escape(output), a.encode());
+            let t = Tar {
+                store: self,
+                epoch,
+                path,
+            };
+            t.data(
+                &mut tar,
+                MANIFEST_ENTRY.as_bytes(),
+                0o644,
+                manifest.as_bytes(),
+            )?;
+            if let Some(log) = log {
+                t.data(&mut tar, LOG_ENTRY.as_bytes(), 0o644, log)?;
+            }
+            t.tree(&mut tar, tree, &mut Vec::new())?;
+            let buf = tar.into_inner().map_err(io_err("write", path))?;
+            buf.into_inner()
+                .map_err(|e| io_err("write", path)(e.into_error()))?;
+            Ok(())
+        })();
+        // The sender is gone either way, so the compressor finishes.
+        let compressed = compressor.join().expect("the compressor does not panic");
+        // A compressor that failed (disk full) is the cause of any error here.
+        compressed.map_err(io_err("write", path))?;
+        written
     }
 
     /// Imports one exported output, verifying its content against the
@@ -264,6 +285,22 @@ impl Tar<'_> {
             }
             prefix.truncate(len);
         }
+        Ok(())
+    }
+}
+
+/// Sends whole buffers to the compressing thread.
+struct Chunks(std::sync::mpsc::SyncSender<Vec<u8>>);
+
+impl Write for Chunks {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .send(buf.to_vec())
+            .map_err(|_| std::io::Error::other("the compressor stopped"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }

@@ -91,6 +91,9 @@ impl Store {
     }
 }
 
+/// A tree read back (with its hash), or why it could not be.
+type ReadTree = Result<(Hash, Tree), String>;
+
 struct Fsck<'s> {
     store: &'s Store,
     repair: bool,
@@ -153,7 +156,7 @@ impl Fsck<'_> {
 
     fn trees(&mut self, objects: &HashSet<Hash>) -> Result<HashSet<Hash>> {
         let listed = list_hashed(&self.store.dir("trees"), "")?;
-        let read: Vec<(PathBuf, Result<(Hash, Tree), String>)> = listed
+        let read: Vec<(PathBuf, ReadTree)> = listed
             .into_par_iter()
             .map(|(path, hash)| {
                 let r = match hash {
@@ -325,7 +328,7 @@ impl Fsck<'_> {
             self.report.interrupted_updates.push(name.to_string());
             if self.repair {
                 let tmp = self.store.tmp();
-                fsutil::write_atomic(&tmp, &path, text[..keep].as_bytes(), 0o644)?;
+                fsutil::write_atomic(&tmp, &path, &text.as_bytes()[..keep], 0o644)?;
                 self.report.repaired.push(format!(
                     "dropped the interrupted last history line of ref {name}"
                 ));

@@ -61,6 +61,27 @@ pub(crate) fn rename_creating_parent(from: &Path, to: &Path) -> Result<()> {
     }
 }
 
+/// Hardlinks `from` at `to`, creating `to`'s directory if needed; a `to`
+/// that already exists (another process added the same object) is fine.
+pub(crate) fn link_creating_parent(from: &Path, to: &Path) -> Result<()> {
+    let r = match fs::hard_link(from, to) {
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound && fs::symlink_metadata(from).is_ok() =>
+        {
+            let parent = to
+                .parent()
+                .expect("a destination in the store has a parent");
+            fs::create_dir_all(parent).map_err(io_err("create", parent))?;
+            fs::hard_link(from, to)
+        }
+        r => r,
+    };
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        r => r.map_err(io_err("link into", to)),
+    }
+}
+
 pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())

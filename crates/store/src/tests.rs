@@ -156,6 +156,48 @@ fn tree_decoding_accepts_only_the_canonical_form() {
 const TREE_MAGIC_LEN: usize = b"grove-tree 1\n".len();
 
 #[test]
+fn a_consumed_directory_becomes_the_objects_themselves() {
+    let f = fixture();
+    let (src, copy) = (f.root.join("src"), f.root.join("copy"));
+    sample(&src);
+    sample(&copy);
+    write(&src.join("big"), &"large ".repeat(300_000), 0o644);
+    write(&copy.join("big"), &"large ".repeat(300_000), 0o644);
+    fs::hard_link(src.join("README"), f.root.join("elsewhere")).unwrap();
+    let inode = fs::metadata(src.join("bin/tool")).unwrap().ino();
+    let consume = ImportOptions {
+        consume: true,
+        ..ImportOptions::default()
+    };
+    let consumed = f.store.import_path(&src, &consume).unwrap();
+    assert!(!src.exists(), "the consumed directory is gone");
+    assert_eq!(
+        f.store
+            .import_path(&copy, &ImportOptions::default())
+            .unwrap()
+            .tree,
+        consumed.tree
+    );
+    let tool = fs::metadata(
+        f.store
+            .object_path(&ObjectKind::Exec.id(b"#!/bin/sh\necho hi\n")),
+    )
+    .unwrap();
+    assert_eq!(
+        (tool.ino(), tool.mode() & 0o7777, tool.mtime()),
+        (inode, 0o555, 0),
+        "adopted, not copied"
+    );
+    let elsewhere = fs::metadata(f.root.join("elsewhere")).unwrap();
+    assert_eq!(
+        elsewhere.mode() & 0o777,
+        0o644,
+        "a file with another link is copied, not changed"
+    );
+    assert!(f.store.fsck(false).unwrap().is_clean());
+}
+
+#[test]
 fn directory_import_keeps_content_exec_bits_and_symlinks() {
     let f = fixture();
     let src = f.root.join("src");
@@ -262,6 +304,7 @@ fn directory_import_refuses_escaping_symlinks_and_special_files() {
             &src,
             &ImportOptions {
                 allow_devices: true,
+                ..ImportOptions::default()
             },
         )
         .unwrap();
@@ -574,4 +617,29 @@ fn checkout_hardlinks_objects_and_is_all_or_nothing() {
         .map(|e| e.file_name())
         .collect();
     assert!(!dest2.exists() && left.len() == 3, "{left:?}");
+}
+
+#[test]
+fn zstd_output_does_not_depend_on_workers() {
+    let mut data = Vec::new();
+    let mut x = 1u64;
+    // Several of zstd's jobs (8 MiB each at level 3) for the workers to share.
+    while data.len() < 24 << 20 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        data.extend_from_slice(format!("word{} ", x >> 58).as_bytes());
+    }
+    let compress = |workers: u32| {
+        let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        e.include_checksum(true).unwrap();
+        e.multithread(workers).unwrap();
+        for chunk in data.chunks(100_000) {
+            std::io::Write::write_all(&mut e, chunk).unwrap();
+        }
+        e.finish().unwrap()
+    };
+    let one = compress(1);
+    assert_eq!(compress(2), one);
+    assert_eq!(compress(4), one);
 }

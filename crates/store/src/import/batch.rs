@@ -26,6 +26,8 @@ pub(crate) struct Batch<'s> {
     claimed: Mutex<HashSet<Hash>>,
     objects: Mutex<Vec<(PathBuf, PathBuf)>>,
     trees: Mutex<Vec<(PathBuf, PathBuf)>>,
+    /// Files adopted as they are (a consumed import): hardlinked into place.
+    adopted: Mutex<Vec<(PathBuf, PathBuf)>>,
     committed: bool,
 }
 
@@ -40,6 +42,7 @@ impl<'s> Batch<'s> {
             claimed: Mutex::new(HashSet::new()),
             objects: Mutex::new(Vec::new()),
             trees: Mutex::new(Vec::new()),
+            adopted: Mutex::new(Vec::new()),
             committed: false,
         })
     }
@@ -101,6 +104,18 @@ impl<'s> Batch<'s> {
         Ok(id)
     }
 
+    /// Adopts `src`, already normalized and hashed to `id`, as the object
+    /// itself: at commit it is hardlinked into place, no byte copied.
+    pub fn adopt(&self, id: ObjectId, src: &Path) {
+        let dest = self.store.object_path(&id);
+        if self.claim(id.0, fs::symlink_metadata(&dest).is_ok()) {
+            self.adopted
+                .lock()
+                .expect("no panics while held")
+                .push((src.to_path_buf(), dest));
+        }
+    }
+
     pub fn add_tree(&self, tree: &Tree) -> Result<TreeId> {
         let id = tree.id();
         let dest = self.store.tree_path(&id);
@@ -120,13 +135,17 @@ impl<'s> Batch<'s> {
     pub fn commit(mut self) -> Result<u64> {
         let objects = std::mem::take(&mut *self.objects.lock().expect("no panics while held"));
         let trees = std::mem::take(&mut *self.trees.lock().expect("no panics while held"));
-        let count = (objects.len() + trees.len()) as u64;
+        let adopted = std::mem::take(&mut *self.adopted.lock().expect("no panics while held"));
+        let count = (objects.len() + trees.len() + adopted.len()) as u64;
         if count > 0 {
             let root = self.store.root();
             fsutil::sync_fs(root)?;
             objects
                 .par_iter()
                 .try_for_each(|(tmp, dest)| fsutil::rename_creating_parent(tmp, dest))?;
+            adopted
+                .par_iter()
+                .try_for_each(|(src, dest)| fsutil::link_creating_parent(src, dest))?;
             if !trees.is_empty() {
                 fsutil::sync_fs(root)?;
                 // In the order they were made: subtrees before their parents.

@@ -13,9 +13,10 @@ use rayon::prelude::*;
 use crate::Store;
 use crate::error::{Rejection, Result, StoreError, io_err};
 use crate::id::Hash;
+use crate::id::ObjectId;
 use crate::import::node::{Node, Targets, show};
 use crate::import::{Batch, ImportOptions, Staged};
-use crate::object::{LARGE, ObjectKind};
+use crate::object::{self, LARGE, ObjectKind};
 use crate::tree::EntryKind;
 
 struct Walk<'b, 's> {
@@ -25,6 +26,8 @@ struct Walk<'b, 's> {
     skipped: Mutex<Vec<Rejection>>,
     targets: Mutex<Targets>,
     files: std::sync::atomic::AtomicU64,
+    /// With `consume`, the device of the store: files there are adopted.
+    adopt_on: Option<u64>,
 }
 
 pub(crate) fn stage<'s>(
@@ -40,6 +43,14 @@ pub(crate) fn stage<'s>(
         skipped: Mutex::default(),
         targets: Mutex::default(),
         files: Default::default(),
+        adopt_on: match options.consume {
+            true => Some(
+                fs::metadata(store.root())
+                    .map_err(io_err("read", store.root()))?
+                    .dev(),
+            ),
+            false => None,
+        },
     };
     let tree = walk.dir(root, b"")?;
     let targets = walk.targets.into_inner().expect("no panics while held");
@@ -147,13 +158,44 @@ impl Walk<'_, '_> {
         } else {
             ObjectKind::File
         };
+        if self.adopt_on == Some(meta.dev()) && meta.nlink() == 1 {
+            let (id, size) = if meta.len() >= LARGE {
+                let mut h = object::hasher(kind);
+                h.update_mmap_rayon(path).map_err(io_err("read", path))?;
+                (ObjectId(Hash(*h.finalize().as_bytes())), meta.len())
+            } else {
+                let buf = read_all(&mut f, meta.len(), path)?;
+                (kind.id(&buf), buf.len() as u64)
+            };
+            object::normalize(&f, path, kind)?;
+            self.batch.adopt(id, path);
+            return Ok((EntryKind::of_object(kind), id.0, size));
+        }
         let (id, size) = if meta.len() >= LARGE {
             self.batch.add_large(kind, path)?
         } else {
-            let mut buf = Vec::with_capacity(meta.len() as usize);
-            f.read_to_end(&mut buf).map_err(io_err("read", path))?;
+            let buf = read_all(&mut f, meta.len(), path)?;
             (self.batch.add_bytes(kind, &buf)?, buf.len() as u64)
         };
         Ok((EntryKind::of_object(kind), id.0, size))
     }
+}
+
+/// Reads a file of (about) `len` bytes: one `read` for a file that did
+/// not grow since it was measured, where `read_to_end` makes three calls.
+fn read_all(f: &mut File, len: u64, path: &Path) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; len as usize + 1];
+    let mut filled = 0;
+    loop {
+        let n = f.read(&mut buf[filled..]).map_err(io_err("read", path))?;
+        filled += n;
+        if n == 0 || filled < buf.len() && filled as u64 >= len {
+            break;
+        }
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+    }
+    buf.truncate(filled);
+    Ok(buf)
 }

@@ -24,6 +24,13 @@ pub struct ImportOptions {
     /// Skip device nodes, FIFOs and sockets (each is reported) instead of
     /// refusing the import. They are never stored.
     pub allow_devices: bool,
+    /// The directory is handed over to the store: its files become the
+    /// objects themselves (made read-only, mtime 0, hardlinked into the
+    /// store, no byte copied) and the directory is removed once the import
+    /// is in place. Files with other hard links, or on another file system,
+    /// are copied as usual. If the import is refused the directory stays,
+    /// but some of its files may have been made read-only already.
+    pub consume: bool,
 }
 
 /// What an import produced.
@@ -45,13 +52,17 @@ impl Store {
     /// by its magic bytes, not the file name), as one tree.
     pub fn import_path(&self, path: &Path, options: &ImportOptions) -> Result<Imported> {
         let meta = std::fs::metadata(path).map_err(io_err("read", path))?;
-        let staged = if meta.is_dir() {
-            dir::stage(self, path, options)?
+        if meta.is_dir() {
+            let imported = dir::stage(self, path, options)?.commit()?;
+            if options.consume {
+                crate::fsutil::remove_any(path)
+                    .map_err(io_err("remove the consumed directory", path))?;
+            }
+            Ok(imported)
         } else {
             let file = std::fs::File::open(path).map_err(io_err("open", path))?;
-            tar::stage(self, file, path, options, &[])?.0
-        };
-        staged.commit()
+            tar::stage(self, file, path, options, &[])?.0.commit()
+        }
     }
 }
 

@@ -15,6 +15,9 @@ use crate::import::{Batch, ImportOptions, Staged};
 use crate::object::ObjectKind;
 use crate::tree::EntryKind;
 
+/// A leading entry taken out of the tree: its name and content.
+pub(crate) type Special = (Vec<u8>, Vec<u8>);
+
 /// Stages the archive in `file` as a tree. Leading entries named exactly
 /// as one of `specials` are taken out of the tree and returned.
 pub(crate) fn stage<'s>(
@@ -23,7 +26,7 @@ pub(crate) fn stage<'s>(
     path: &Path,
     options: &ImportOptions,
     specials: &[&[u8]],
-) -> Result<(Staged<'s>, Vec<(Vec<u8>, Vec<u8>)>)> {
+) -> Result<(Staged<'s>, Vec<Special>)> {
     let bad = |detail: String| StoreError::BadArchive {
         path: path.to_path_buf(),
         detail,
