@@ -21,10 +21,12 @@ pub struct Args {
 }
 
 pub fn run(store: Option<&Path>, args: Args) -> Outcome {
-    let result = open(store, Access::Shared).and_then(|s| {
-        let tree = resolve_tree(&s, &args.what)?;
-        s.checkout(&tree, &args.dir).map(|r| (tree, r))
-    });
+    let s = match open(store, Access::Shared) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let result = resolve_tree(&s, &args.what)
+        .and_then(|tree| s.checkout(&tree, &args.dir).map(|r| (tree, r)));
     let (tree, report) = match result {
         Ok(x) => x,
         Err(e) => return fail(e),

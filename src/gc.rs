@@ -23,7 +23,11 @@ pub fn run(store: Option<&Path>, args: Args) -> Outcome {
     } else {
         Access::Exclusive
     };
-    let report = match open(store, access).and_then(|s| s.gc(args.dry_run)) {
+    let store = match open(store, access) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let report = match store.gc(args.dry_run) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };

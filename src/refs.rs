@@ -45,7 +45,7 @@ enum Sub {
 pub fn run(store: Option<&Path>, args: Args) -> Outcome {
     let store = match open(store, Access::Shared) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(o) => return o,
     };
     match args.command {
         Sub::List { json } => list(&store, json),

@@ -10,17 +10,45 @@ use grove_store::{
     TreeId,
 };
 
+use grove_eval::{FsLoader, Options, Session};
+
 use crate::Outcome;
 use crate::store_output as out;
 
 /// The store a command works on: `--store`, else `$GROVE_STORE`, else
+/// `GROVE_STORE` in the workspace's `grove.conf` (relative to it), else
 /// `$XDG_DATA_HOME/grove/store`, else `~/.local/share/grove/store`.
-pub fn store_path(flag: Option<&Path>) -> PathBuf {
+/// `Err` when grove.conf cannot be evaluated (a diagnostic was printed).
+pub fn store_path(flag: Option<&Path>) -> Result<PathBuf, Outcome> {
     if let Some(p) = flag {
-        return p.to_path_buf();
+        return Ok(p.to_path_buf());
     }
     if let Some(p) = std::env::var_os("GROVE_STORE").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
+        return Ok(PathBuf::from(p));
+    }
+    let conf = std::env::current_dir()
+        .ok()
+        .and_then(|d| grove_derive::Workspace::find(&d));
+    if let Some(conf) = conf {
+        let dir = conf.parent().map_or(PathBuf::from("."), Path::to_path_buf);
+        let session = Session::new(FsLoader::new([dir.clone()]));
+        let value = session
+            .evaluate(&conf, &Options { history: false })
+            .and_then(|e| {
+                let value = e
+                    .store
+                    .get("GROVE_STORE")
+                    .map_err(|x| grove_eval::expand_error_at(x, None))?;
+                Ok(value.map(|v| v.trim().to_string()))
+            });
+        match value {
+            Ok(Some(v)) if !v.is_empty() => return Ok(dir.join(v)),
+            Ok(_) => {}
+            Err(e) => {
+                eprint!("{}", crate::render::eval_error(session.sources(), e));
+                return Err(Outcome::Failed);
+            }
+        }
     }
     let data = std::env::var_os("XDG_DATA_HOME")
         .filter(|p| !p.is_empty())
@@ -28,17 +56,18 @@ pub fn store_path(flag: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| {
             PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".local/share")
         });
-    data.join("grove/store")
+    Ok(data.join("grove/store"))
 }
 
-/// Opens the store; a wait for a lock is reported on stderr.
-pub fn open(flag: Option<&Path>, access: Access) -> Result<Store, StoreError> {
+/// Opens the store; a wait for a lock is reported on stderr. `Err` holds
+/// the outcome of a failure already reported.
+pub fn open(flag: Option<&Path>, access: Access) -> Result<Store, Outcome> {
     let observer: grove_store::Observer = Arc::new(|e: &Event| {
         if let Event::Waiting { lock } = e {
             eprintln!("grove: waiting for the lock on {lock}");
         }
     });
-    Store::open_with(&store_path(flag), access, Some(observer))
+    Store::open_with(&store_path(flag)?, access, Some(observer)).map_err(fail)
 }
 
 /// Prints a store error as a diagnostic; the one place store errors
@@ -177,7 +206,7 @@ pub fn run(store: Option<&Path>, args: Args) -> Outcome {
     };
     let store = match open(store, access) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(o) => return o,
     };
     match args.command {
         Sub::Add {

@@ -286,7 +286,7 @@ fn iterations() -> usize {
     std::env::var("GROVE_CRASH_ITERATIONS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(40)
+        .unwrap_or(60)
 }
 
 /// Starts `grove --store STORE ARGS`, kills it with SIGKILL after `delay`
@@ -400,6 +400,12 @@ fn killed_at_random_points_the_store_stays_sound() {
                 Value::String(now.clone()),
                 "after repair the history ends at the ref's value"
             );
+            // Every line starts where the one before ended: no line of an
+            // update that never happened is left anywhere in the history.
+            let entries = history["entries"].as_array().unwrap();
+            for pair in entries.windows(2) {
+                assert_eq!(pair[0]["new"], pair[1]["old"], "{history:#}");
+            }
         }
         current = now;
     }
@@ -862,5 +868,65 @@ fn checkout_hardlinks_the_store_and_never_half_exists() {
     assert!(
         beside.iter().all(|n| !n.contains("grove-checkout")),
         "{beside:?}"
+    );
+}
+
+#[test]
+fn the_store_is_found_from_flag_env_grove_conf_or_xdg() {
+    let f = Fixture::new();
+    let data = f.path("data");
+    let run = |dir: &Path, env: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_grove"));
+        c.args(["store", "fsck"])
+            .current_dir(dir)
+            .env("XDG_DATA_HOME", &data)
+            .env_remove("GROVE_STORE");
+        if let Some(e) = env {
+            c.env("GROVE_STORE", e);
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let plain = f.path("plain");
+    fs::create_dir(&plain).unwrap();
+    run(&plain, None);
+    assert!(data.join("grove/store/grove-store").is_file());
+    let ws = f.path("ws/sub");
+    fs::create_dir_all(&ws).unwrap();
+    fs::write(
+        f.path("ws/grove.conf"),
+        "STORE_DIR = \"stores\"\nGROVE_STORE = \"${STORE_DIR}/main\"\n",
+    )
+    .unwrap();
+    run(&ws, None);
+    assert!(
+        f.path("ws/stores/main/grove-store").is_file(),
+        "grove.conf's GROVE_STORE, relative to it"
+    );
+    run(&ws, Some(f.path("from-env").to_str().unwrap()));
+    assert!(
+        f.path("from-env/grove-store").is_file(),
+        "the environment wins over grove.conf"
+    );
+    fs::write(
+        f.path("ws/grove.conf"),
+        "GROVE_STORE = \"${GROVE_STORE}\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_grove"))
+        .args(["store", "fsck"])
+        .current_dir(&ws)
+        .env_remove("GROVE_STORE")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a grove.conf that cannot be evaluated is an error, not another store"
     );
 }

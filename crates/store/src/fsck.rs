@@ -14,7 +14,7 @@ use crate::error::{Result, StoreError};
 use crate::id::{CommitId, DrvId, Hash, LogId, ObjectId, TreeId};
 use crate::lock::Access;
 use crate::reach::{self, list_hashed};
-use crate::refs::{RefName, ReflogEntry, parse_ref, walk_files};
+use crate::refs::{RefName, parse_ref, settled_len, walk_files};
 use crate::tree::Tree;
 use crate::{Store, fsutil, object};
 
@@ -334,24 +334,20 @@ impl Fsck<'_> {
         let Ok(text) = fs::read_to_string(&path) else {
             return Ok(());
         };
-        let mut keep = text.len();
-        let complete = text.rfind('\n').map_or(0, |i| i + 1);
-        if complete < text.len() {
-            keep = complete;
-        } else if let Some(last) = text[..complete].trim_end_matches('\n').rsplit('\n').next() {
-            match ReflogEntry::decode(last) {
-                Some(e) if e.new != value => keep = complete - last.len() - 1,
-                Some(_) => {}
-                None => self.problem(format!("reflog {name}"), format!("bad line `{last}`")),
+        let keep = match settled_len(&text, value) {
+            Ok(keep) => keep,
+            Err(why) => {
+                self.problem(format!("reflog {name}"), why);
+                return Ok(());
             }
-        }
+        };
         if keep < text.len() {
             self.report.interrupted_updates.push(name.to_string());
             if self.repair {
                 let tmp = self.store.tmp();
                 fsutil::write_atomic(&tmp, &path, &text.as_bytes()[..keep], 0o644)?;
                 self.report.repaired.push(format!(
-                    "dropped the interrupted last history line of ref {name}"
+                    "dropped the history lines of interrupted updates of ref {name}"
                 ));
             }
         }

@@ -203,6 +203,13 @@ impl Store {
         let log = self.reflog_path(name);
         fs::create_dir_all(log.parent().expect("reflogs/NAME has a parent"))
             .map_err(io_err("create", &log))?;
+        // Lines of earlier updates that were killed before their rename go
+        // first, so that the history only ever tells what happened.
+        if let (Some(value), Ok(text)) = (old, fs::read_to_string(&log)) {
+            if let Some(keep) = settled_len(&text, value).ok().filter(|k| *k < text.len()) {
+                fsutil::write_atomic(&self.tmp(), &log, &text.as_bytes()[..keep], 0o644)?;
+            }
+        }
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)
@@ -349,6 +356,25 @@ impl Store {
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
+}
+
+/// How much of a reflog is settled history, given the ref's `value`: the
+/// lines up to the last one that set `value`. What follows (a torn line,
+/// lines of updates killed between the append and the rename) never took
+/// effect. `Err` when a complete line does not parse, or when no line
+/// set the value.
+pub(crate) fn settled_len(text: &str, value: CommitId) -> Result<usize, String> {
+    let mut end = 0;
+    let mut settled = None;
+    for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+        let entry = ReflogEntry::decode(&line[..line.len() - 1])
+            .ok_or_else(|| format!("bad line `{}`", line.trim_end()))?;
+        end += line.len();
+        if entry.new == value {
+            settled = Some(end);
+        }
+    }
+    settled.ok_or_else(|| format!("no line sets the ref's value {value}"))
 }
 
 pub(crate) fn parse_ref(text: &str) -> Option<CommitId> {
