@@ -133,10 +133,10 @@ fn add(
     let (artifact, new) = store.artifact_or_insert_with(&drv, |store| {
         let log = match log {
             Some(path) => {
-                let text = std::fs::read(path).map_err(|source| StoreError::Io {
+                let text = std::fs::read(path).map_err(|error| StoreError::Io {
                     action: "read",
                     path: path.to_path_buf(),
-                    source,
+                    error,
                 })?;
                 Some(store.put_log(&text)?)
             }

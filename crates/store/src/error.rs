@@ -24,13 +24,13 @@ pub enum StoreError {
     )]
     BadId { what: &'static str, text: String },
 
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}: {error}", path.display())]
     #[diagnostic(code(grove::store::io))]
     Io {
         action: &'static str,
         path: PathBuf,
-        #[source]
-        source: io::Error,
+        /// Shown in the message, not as a cause, so it is said once.
+        error: io::Error,
     },
 
     #[error("{} refused: {}", from, summary(rejections))]
@@ -180,10 +180,10 @@ pub(crate) fn io_err(
     path: impl Into<PathBuf>,
 ) -> impl FnOnce(io::Error) -> StoreError {
     let path = path.into();
-    move |source| StoreError::Io {
+    move |error| StoreError::Io {
         action,
         path,
-        source,
+        error,
     }
 }
 

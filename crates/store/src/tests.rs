@@ -643,3 +643,26 @@ fn zstd_output_does_not_depend_on_workers() {
     assert_eq!(compress(2), one);
     assert_eq!(compress(4), one);
 }
+
+#[test]
+fn checkout_onto_another_file_system_copies() {
+    // /dev/shm is a tmpfs, so never the file system of a temp dir on disk.
+    let shm = Path::new("/dev/shm");
+    let f = fixture();
+    let on_disk = fs::metadata(f.store.root()).unwrap().dev();
+    if !shm.is_dir() || fs::metadata(shm).unwrap().dev() == on_disk {
+        eprintln!("no second file system here; the copy fallback is not exercised");
+        return;
+    }
+    let src = f.root.join("src");
+    sample(&src);
+    let tree = f.store.import_path(&src, &ImportOptions::default()).unwrap().tree;
+    let away = tempfile::tempdir_in(shm).unwrap();
+    let dest = away.path().join("co");
+    let report = f.store.checkout(&tree, &dest).unwrap();
+    assert_eq!((report.files, report.copied), (5, 5));
+    assert_eq!(fs::read_to_string(dest.join("share/doc/a.txt")).unwrap(), "a");
+    assert_eq!(fs::metadata(dest.join("bin/tool")).unwrap().mode() & 0o777, 0o555);
+    assert_eq!(fs::read_link(dest.join("tool")).unwrap(), Path::new("bin/tool"));
+    assert_eq!(f.store.import_path(&dest, &ImportOptions::default()).unwrap().tree, tree);
+}

@@ -58,7 +58,7 @@ pub(crate) fn stage<'s>(
             continue;
         }
         state.entry(&raw, &mut entry).map_err(|e| match e {
-            StoreError::Io { source, .. } => bad(format!("entry `{}`: {source}", show(&raw))),
+            StoreError::Io { error, .. } => bad(format!("entry `{}`: {error}", show(&raw))),
             e => e,
         })?;
     }
