@@ -320,6 +320,7 @@ fn fsck(store: &Store, repair: bool, json: bool) -> Outcome {
             temp_files: report.temp_files,
             interrupted_updates: report.interrupted_updates.clone(),
             unreachable: report.unreachable,
+            incomplete: report.incomplete.clone(),
             repaired: report.repaired.clone(),
         });
     } else {
@@ -344,6 +345,11 @@ fn fsck(store: &Store, repair: bool, json: bool) -> Outcome {
         for r in &report.interrupted_updates {
             println!(
                 "ref {r}: an interrupted update left a last history line (dropped by --repair)"
+            );
+        }
+        for r in &report.incomplete {
+            println!(
+                "{r}: unreachable and incomplete, left by an interrupted gc (removed by --repair or gc)"
             );
         }
         if report.unreachable > 0 {

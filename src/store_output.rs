@@ -39,6 +39,7 @@ pub struct Fsck {
     pub temp_files: u64,
     pub interrupted_updates: Vec<String>,
     pub unreachable: u64,
+    pub incomplete: Vec<String>,
     pub repaired: Vec<String>,
 }
 

@@ -410,6 +410,60 @@ fn killed_at_random_points_the_store_stays_sound() {
         current = now;
     }
     eprintln!("ref set: {landed} of {n} runs killed before finishing");
+
+    // Mid-gc and mid-import of an exported artifact: what refs reach stays,
+    // and an artifact is recorded whole or not at all.
+    let drv = "cd".repeat(32);
+    let meta = [
+        "--recipe",
+        "zlib",
+        "--recipe-version",
+        "1",
+        "--series",
+        "3.2",
+    ];
+    let out = format!("runtime={}", src.display());
+    f.ok(&[&["artifact", "add", &drv, "--output", &out][..], &meta[..]].concat());
+    let exported = f.json(&[
+        "artifact",
+        "export",
+        &drv,
+        "-o",
+        f.path("exported").to_str().unwrap(),
+    ]);
+    let file = exported["files"][0].as_str().unwrap().to_string();
+    let other = Fixture::new();
+    other.ok(&["store", "fsck"]);
+    let import = time_of(&other, &["artifact", "import", &file]);
+    let mut gc_killed = 0;
+    let mut import_killed = 0;
+    for i in 0..n / 2 {
+        make_tree(&src, 100, &format!("garbage {i}"));
+        f.ok(&["store", "add", src.to_str().unwrap()]);
+        let delay = Duration::from_micros(rng.below(full.as_micros() as u64));
+        gc_killed += usize::from(kill_after(&f, &["gc"], delay));
+        f.fsck_clean();
+        assert_eq!(f.ok(&["ref", "show", "gnome/3.2/runtime"]), current);
+
+        let fresh = Fixture::new();
+        fresh.ok(&["store", "fsck"]);
+        let delay = Duration::from_micros(rng.below(import.as_micros() as u64));
+        import_killed += usize::from(kill_after(&fresh, &["artifact", "import", &file], delay));
+        let fsck = fresh.fsck_clean();
+        assert!(fsck["artifacts"] == 0 || fsck["artifacts"] == 1);
+        if fsck["artifacts"] == 1 {
+            assert_eq!(
+                fresh.json(&["artifact", "show", &drv])["artifact"]["outputs"][0]["name"],
+                "runtime"
+            );
+        }
+    }
+    eprintln!(
+        "gc: {gc_killed} of {}, artifact import: {import_killed} of {} runs killed before finishing",
+        n / 2,
+        n / 2
+    );
+
     f.ok(&["store", "fsck", "--repair"]);
     let end = f.fsck_clean();
     assert_eq!(end["temp_files"], 0);

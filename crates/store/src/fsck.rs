@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::error::{Result, StoreError};
 use crate::id::{CommitId, DrvId, Hash, LogId, ObjectId, TreeId};
 use crate::lock::Access;
-use crate::reach::{self, list_hashed};
+use crate::reach::{self, Reachable, list_hashed};
 use crate::refs::{RefName, parse_ref, settled_len, walk_files};
 use crate::tree::Tree;
 use crate::{Store, fsutil, object};
@@ -51,6 +51,9 @@ pub struct FsckReport {
     /// Complete objects and records that no ref or gc root reaches (gc
     /// removes them).
     pub unreachable: u64,
+    /// Unreachable records naming something missing: what a gc that was
+    /// interrupted leaves (harmless; `repair` and gc remove them).
+    pub incomplete: Vec<String>,
     /// What `repair` did.
     pub repaired: Vec<String>,
 }
@@ -68,8 +71,26 @@ impl Store {
                 what: "fsck --repair",
             });
         }
+        // Removing an incomplete tree can leave its parent incomplete:
+        // repair goes round until nothing more is removed.
+        let mut repaired = Vec::new();
+        for _ in 0..64 {
+            let mut report = self.fsck_once(repair)?;
+            let again = repair && !report.incomplete.is_empty();
+            repaired.append(&mut report.repaired);
+            if !again {
+                report.repaired = repaired;
+                return Ok(report);
+            }
+        }
+        self.fsck_once(false)
+    }
+
+    fn fsck_once(&self, repair: bool) -> Result<FsckReport> {
+        let (reach, _) = reach::mark(self)?;
         let mut f = Fsck {
             store: self,
+            reach,
             repair,
             report: FsckReport::default(),
             damaged: HashSet::new(),
@@ -81,7 +102,7 @@ impl Store {
         f.refs(&commits)?;
         f.roots(&trees, &commits, &artifacts)?;
         f.temp()?;
-        let (r, _) = reach::mark(self)?;
+        let r = &f.reach;
         let existing =
             objects.len() + trees.len() + commits.len() + artifacts.len() + f.report.logs as usize;
         let reached =
@@ -96,6 +117,8 @@ type ReadTree = Result<(Hash, Tree), String>;
 
 struct Fsck<'s> {
     store: &'s Store,
+    /// What refs and gc roots reach, marked first.
+    reach: Reachable,
     repair: bool,
     report: FsckReport,
     /// Corrupt files already reported, so references to them are not
@@ -112,6 +135,38 @@ impl Fsck<'_> {
             return;
         }
         self.report.problems.push(Problem { name, detail });
+    }
+
+    /// Something `from` names is missing: damage if `from` is reachable;
+    /// if not, `from` is incomplete unreachable data (an interrupted gc
+    /// removed part of it), which `repair` removes.
+    fn missing(&mut self, from: (&'static str, Hash), name: String, detail: String) {
+        let (what, hash) = from;
+        let reachable = match what {
+            "tree" => self.reach.trees.contains(&hash),
+            "artifact" => self.reach.artifacts.contains(&hash),
+            _ => self.reach.commits.contains(&hash),
+        };
+        if reachable || self.exists_now(&name) {
+            return self.problem(name, detail);
+        }
+        let label = format!("{what} {hash}");
+        if self.report.incomplete.contains(&label) {
+            return;
+        }
+        self.report.incomplete.push(label.clone());
+        if self.repair {
+            let path = match what {
+                "tree" => self.store.tree_path(&TreeId(hash)),
+                "artifact" => self.store.artifact_path(&DrvId(hash)),
+                _ => self.store.commit_path(&CommitId(hash)),
+            };
+            if fsutil::remove_any(&path).is_ok() {
+                self.report
+                    .repaired
+                    .push(format!("removed incomplete unreachable {label}"));
+            }
+        }
     }
 
     /// Whether `what <hash>` is in the store now.
@@ -209,7 +264,8 @@ impl Fsck<'_> {
                     None => ("object", objects.contains(&e.hash)),
                 };
                 if !present && !self.damaged.contains(&e.hash) {
-                    self.problem(
+                    self.missing(
+                        ("tree", *h),
                         format!("{what} {}", e.hash),
                         format!("missing, referenced by tree {h}"),
                     );
@@ -232,14 +288,16 @@ impl Fsck<'_> {
                     good.insert(h);
                     for o in &a.outputs {
                         if !trees.contains(&o.tree.0) {
-                            self.problem(
+                            self.missing(
+                                ("artifact", h),
                                 format!("tree {}", o.tree),
                                 format!("missing, referenced by artifact {h}"),
                             );
                         }
                     }
                     if let Some(log) = a.log.filter(|l| !self.store.has_log(l)) {
-                        self.problem(
+                        self.missing(
+                            ("artifact", h),
                             format!("log {log}"),
                             format!("missing, referenced by artifact {h}"),
                         );
@@ -276,13 +334,15 @@ impl Fsck<'_> {
                 Ok(c) => {
                     good.insert(h);
                     if !trees.contains(&c.tree.0) {
-                        self.problem(
+                        self.missing(
+                            ("commit", h),
                             format!("tree {}", c.tree),
                             format!("missing, referenced by commit {h}"),
                         );
                     }
                     for a in c.artifacts.iter().filter(|a| !artifacts.contains(&a.0)) {
-                        self.problem(
+                        self.missing(
+                            ("commit", h),
                             format!("artifact {a}"),
                             format!("missing, referenced by commit {h}"),
                         );
@@ -294,7 +354,8 @@ impl Fsck<'_> {
         }
         for (p, child) in parents {
             if !good.contains(&p.0) {
-                self.problem(
+                self.missing(
+                    ("commit", child),
                     format!("commit {p}"),
                     format!("missing, the parent of commit {child}"),
                 );

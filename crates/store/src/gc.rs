@@ -39,12 +39,15 @@ impl Store {
             dry_run,
             ..GcReport::default()
         };
+        // Whatever names something goes before what it names, so a gc that
+        // is killed leaves few records naming missing things (fsck calls
+        // those incomplete; only trees naming subtrees can still be).
         for (dir, suffix, keep) in [
-            ("objects", "", &r.objects),
-            ("trees", "", &r.trees),
             ("commits", "", &r.commits),
             ("artifacts", "", &r.artifacts),
+            ("trees", "", &r.trees),
             ("logs", ".zst", &r.logs),
+            ("objects", "", &r.objects),
         ] {
             for (path, hash) in list_hashed(&self.dir(dir), suffix)? {
                 if hash.is_some_and(|h| keep.contains(&h)) {

@@ -656,13 +656,78 @@ fn checkout_onto_another_file_system_copies() {
     }
     let src = f.root.join("src");
     sample(&src);
-    let tree = f.store.import_path(&src, &ImportOptions::default()).unwrap().tree;
+    let tree = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap()
+        .tree;
     let away = tempfile::tempdir_in(shm).unwrap();
     let dest = away.path().join("co");
     let report = f.store.checkout(&tree, &dest).unwrap();
     assert_eq!((report.files, report.copied), (5, 5));
-    assert_eq!(fs::read_to_string(dest.join("share/doc/a.txt")).unwrap(), "a");
-    assert_eq!(fs::metadata(dest.join("bin/tool")).unwrap().mode() & 0o777, 0o555);
-    assert_eq!(fs::read_link(dest.join("tool")).unwrap(), Path::new("bin/tool"));
-    assert_eq!(f.store.import_path(&dest, &ImportOptions::default()).unwrap().tree, tree);
+    assert_eq!(
+        fs::read_to_string(dest.join("share/doc/a.txt")).unwrap(),
+        "a"
+    );
+    assert_eq!(
+        fs::metadata(dest.join("bin/tool")).unwrap().mode() & 0o777,
+        0o555
+    );
+    assert_eq!(
+        fs::read_link(dest.join("tool")).unwrap(),
+        Path::new("bin/tool")
+    );
+    assert_eq!(
+        f.store
+            .import_path(&dest, &ImportOptions::default())
+            .unwrap()
+            .tree,
+        tree
+    );
+}
+
+#[test]
+fn an_interrupted_gc_leaves_incomplete_garbage_not_damage() {
+    let f = fixture();
+    let src = f.root.join("src");
+    sample(&src);
+    let tree = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap()
+        .tree;
+    let share = f.store.read_tree(&tree).unwrap().entries()[2]
+        .subtree()
+        .unwrap();
+    let doc = f.store.read_tree(&share).unwrap().entries()[0]
+        .subtree()
+        .unwrap();
+    // What a gc killed after removing one subtree leaves behind.
+    fs::remove_file(f.store.tree_path(&doc)).unwrap();
+    let report = f.store.fsck(false).unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    assert_eq!(report.incomplete, [format!("tree {share}")]);
+    let repaired = f.store.fsck(true).unwrap();
+    assert!(
+        repaired.is_clean() && repaired.incomplete.is_empty(),
+        "{repaired:?}"
+    );
+    assert!(
+        !f.store.has_tree(&share) && !f.store.has_tree(&tree),
+        "the parents went too, round by round"
+    );
+
+    // The same hole in a tree a gc root keeps is damage.
+    let tree = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap()
+        .tree;
+    f.store.set_root("keep", GcRoot::Tree(tree)).unwrap();
+    fs::remove_file(f.store.tree_path(&doc)).unwrap();
+    let report = f.store.fsck(false).unwrap();
+    assert!(
+        !report.is_clean() && report.incomplete.is_empty(),
+        "{report:?}"
+    );
 }
