@@ -47,38 +47,36 @@ pub(crate) fn rename_durably(from: &Path, to: &Path) -> Result<()> {
 }
 
 pub(crate) fn rename_creating_parent(from: &Path, to: &Path) -> Result<()> {
-    match fs::rename(from, to) {
-        Err(e)
-            if e.kind() == std::io::ErrorKind::NotFound && fs::symlink_metadata(from).is_ok() =>
-        {
-            let parent = to
-                .parent()
-                .expect("a destination in the store has a parent");
-            fs::create_dir_all(parent).map_err(io_err("create", parent))?;
-            fs::rename(from, to).map_err(io_err("rename into", to))
-        }
-        r => r.map_err(io_err("rename into", to)),
-    }
+    creating_parent(from, to, |f, t| fs::rename(f, t)).map_err(io_err("rename into", to))
 }
 
 /// Hardlinks `from` at `to`, creating `to`'s directory if needed; a `to`
 /// that already exists (another process added the same object) is fine.
 pub(crate) fn link_creating_parent(from: &Path, to: &Path) -> Result<()> {
-    let r = match fs::hard_link(from, to) {
+    match creating_parent(from, to, |f, t| fs::hard_link(f, t)) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        r => r.map_err(io_err("link into", to)),
+    }
+}
+
+/// Runs `op(from, to)`; if `to`'s directory is missing (and `from` is
+/// there), creates it and runs `op` again.
+fn creating_parent(
+    from: &Path,
+    to: &Path,
+    op: impl Fn(&Path, &Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    match op(from, to) {
         Err(e)
             if e.kind() == std::io::ErrorKind::NotFound && fs::symlink_metadata(from).is_ok() =>
         {
-            let parent = to
-                .parent()
-                .expect("a destination in the store has a parent");
-            fs::create_dir_all(parent).map_err(io_err("create", parent))?;
-            fs::hard_link(from, to)
+            fs::create_dir_all(
+                to.parent()
+                    .expect("a destination in the store has a parent"),
+            )?;
+            op(from, to)
         }
         r => r,
-    };
-    match r {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        r => r.map_err(io_err("link into", to)),
     }
 }
 

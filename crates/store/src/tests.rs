@@ -42,12 +42,26 @@ fn sample(dir: &Path) {
     symlink("bin/tool", dir.join("tool")).unwrap();
 }
 
+/// Imports a directory with the default options; its tree.
+fn add(store: &Store, path: &Path) -> TreeId {
+    store
+        .import_path(path, &ImportOptions::default())
+        .unwrap()
+        .tree
+}
+
 fn drv(n: u8) -> DrvId {
     DrvId(Hash([n; 32]))
 }
 
-fn artifact(store: &Store, n: u8, tree: TreeId) -> Artifact {
-    let a = Artifact {
+/// The record of a zlib build of derivation `n`, both outputs `tree`.
+fn record(n: u8, tree: TreeId, log: Option<LogId>) -> Artifact {
+    let output = |name: &str| Output {
+        name: name.into(),
+        tree,
+        size: 0,
+    };
+    Artifact {
         drv: drv(n),
         recipe: "zlib".into(),
         version: "1.2.13".into(),
@@ -56,24 +70,15 @@ fn artifact(store: &Store, n: u8, tree: TreeId) -> Artifact {
         arch: "x86_64".into(),
         origin: "master".into(),
         built: 1_700_000_000,
-        log: Some(store.put_log(b"configure\nmake\n").unwrap()),
-        outputs: vec![
-            Output {
-                name: "runtime".into(),
-                tree,
-                size: 0,
-            },
-            Output {
-                name: "devel".into(),
-                tree,
-                size: 0,
-            },
-        ],
-    };
-    store
-        .artifact_or_insert_with(&a.drv.clone(), |_| Ok(a))
-        .unwrap()
-        .0
+        log,
+        outputs: vec![output("runtime"), output("devel")],
+    }
+}
+
+/// Stores `record(n, tree, a log)`.
+fn artifact(store: &Store, n: u8, tree: TreeId) -> Artifact {
+    let a = record(n, tree, Some(store.put_log(b"configure\nmake\n").unwrap()));
+    store.artifact_or_insert_with(&drv(n), |_| Ok(a)).unwrap().0
 }
 
 fn commit(store: &Store, tree: TreeId, parent: Option<CommitId>) -> CommitId {
@@ -171,13 +176,7 @@ fn a_consumed_directory_becomes_the_objects_themselves() {
     };
     let consumed = f.store.import_path(&src, &consume).unwrap();
     assert!(!src.exists(), "the consumed directory is gone");
-    assert_eq!(
-        f.store
-            .import_path(&copy, &ImportOptions::default())
-            .unwrap()
-            .tree,
-        consumed.tree
-    );
+    assert_eq!(add(&f.store, &copy), consumed.tree);
     let tool = fs::metadata(
         f.store
             .object_path(&ObjectKind::Exec.id(b"#!/bin/sh\necho hi\n")),
@@ -241,13 +240,7 @@ fn directory_import_keeps_content_exec_bits_and_symlinks() {
 
     // Changing one bit that matters changes the tree.
     fs::set_permissions(src.join("README"), fs::Permissions::from_mode(0o755)).unwrap();
-    assert_ne!(
-        f.store
-            .import_path(&src, &ImportOptions::default())
-            .unwrap()
-            .tree,
-        first.tree
-    );
+    assert_ne!(add(&f.store, &src), first.tree);
     assert!(f.store.fsck(false).unwrap().is_clean());
     assert_eq!(
         fs::read_dir(f.store.tmp()).unwrap().count(),
@@ -373,22 +366,7 @@ fn a_waiting_process_reports_the_lock_it_waits_for() {
             a.artifact_or_insert_with(&drv(1), |store| {
                 started_tx.send(()).unwrap();
                 std::thread::sleep(std::time::Duration::from_millis(300));
-                Ok(Artifact {
-                    drv: drv(1),
-                    recipe: "r".into(),
-                    version: "1".into(),
-                    series: "s".into(),
-                    flavor: "opt".into(),
-                    arch: "x86_64".into(),
-                    origin: "o".into(),
-                    built: 0,
-                    log: None,
-                    outputs: vec![Output {
-                        name: "runtime".into(),
-                        tree: store.put_tree(&Tree::default())?,
-                        size: 0,
-                    }],
-                })
+                Ok(record(1, store.put_tree(&Tree::default())?, None))
             })
             .unwrap();
         });
@@ -448,17 +426,9 @@ fn gc_keeps_what_refs_and_roots_reach_and_frees_the_rest() {
     let f = fixture();
     let src = f.root.join("src");
     sample(&src);
-    let kept = f
-        .store
-        .import_path(&src, &ImportOptions::default())
-        .unwrap()
-        .tree;
+    let kept = add(&f.store, &src);
     write(&f.root.join("other/big"), &"x".repeat(10_000), 0o644);
-    let dropped = f
-        .store
-        .import_path(&f.root.join("other"), &ImportOptions::default())
-        .unwrap()
-        .tree;
+    let dropped = add(&f.store, &f.root.join("other"));
     let a = artifact(&f.store, 7, kept);
     let c = commit(&f.store, kept, None);
     let c = Commit {
@@ -502,11 +472,7 @@ fn export_is_deterministic_and_import_verifies() {
     let f = fixture();
     let src = f.root.join("src");
     sample(&src);
-    let tree = f
-        .store
-        .import_path(&src, &ImportOptions::default())
-        .unwrap()
-        .tree;
+    let tree = add(&f.store, &src);
     let a = artifact(&f.store, 3, tree);
     let one = f
         .store
@@ -573,11 +539,7 @@ fn checkout_hardlinks_objects_and_is_all_or_nothing() {
     let f = fixture();
     let src = f.root.join("src");
     sample(&src);
-    let tree = f
-        .store
-        .import_path(&src, &ImportOptions::default())
-        .unwrap()
-        .tree;
+    let tree = add(&f.store, &src);
     let dest = f.root.join("co");
     let report = f.store.checkout(&tree, &dest).unwrap();
     assert_eq!((report.files, report.dirs, report.copied), (5, 3, 0));
@@ -595,10 +557,7 @@ fn checkout_hardlinks_objects_and_is_all_or_nothing() {
         0o555
     );
     assert_eq!(
-        f.store
-            .import_path(&dest, &ImportOptions::default())
-            .unwrap()
-            .tree,
+        add(&f.store, &dest),
         tree,
         "a checkout re-imports to the same tree"
     );
@@ -656,11 +615,7 @@ fn checkout_onto_another_file_system_copies() {
     }
     let src = f.root.join("src");
     sample(&src);
-    let tree = f
-        .store
-        .import_path(&src, &ImportOptions::default())
-        .unwrap()
-        .tree;
+    let tree = add(&f.store, &src);
     let away = tempfile::tempdir_in(shm).unwrap();
     let dest = away.path().join("co");
     let report = f.store.checkout(&tree, &dest).unwrap();
@@ -677,13 +632,7 @@ fn checkout_onto_another_file_system_copies() {
         fs::read_link(dest.join("tool")).unwrap(),
         Path::new("bin/tool")
     );
-    assert_eq!(
-        f.store
-            .import_path(&dest, &ImportOptions::default())
-            .unwrap()
-            .tree,
-        tree
-    );
+    assert_eq!(add(&f.store, &dest), tree);
 }
 
 #[test]
@@ -691,11 +640,7 @@ fn an_interrupted_gc_leaves_incomplete_garbage_not_damage() {
     let f = fixture();
     let src = f.root.join("src");
     sample(&src);
-    let tree = f
-        .store
-        .import_path(&src, &ImportOptions::default())
-        .unwrap()
-        .tree;
+    let tree = add(&f.store, &src);
     let share = f.store.read_tree(&tree).unwrap().entries()[2]
         .subtree()
         .unwrap();
@@ -718,11 +663,7 @@ fn an_interrupted_gc_leaves_incomplete_garbage_not_damage() {
     );
 
     // The same hole in a tree a gc root keeps is damage.
-    let tree = f
-        .store
-        .import_path(&src, &ImportOptions::default())
-        .unwrap()
-        .tree;
+    let tree = add(&f.store, &src);
     f.store.set_root("keep", GcRoot::Tree(tree)).unwrap();
     fs::remove_file(f.store.tree_path(&doc)).unwrap();
     let report = f.store.fsck(false).unwrap();
