@@ -47,6 +47,20 @@ impl<'s> Batch<'s> {
         })
     }
 
+    pub fn store(&self) -> &'s Store {
+        self.store
+    }
+
+    /// Whether the object is in the store or staged in this batch.
+    pub fn has_object(&self, id: &ObjectId) -> bool {
+        self.store.has_object(id)
+            || self
+                .claimed
+                .lock()
+                .expect("no panics while held")
+                .contains(&id.0)
+    }
+
     fn temp(&self) -> PathBuf {
         self.dir
             .join(self.counter.fetch_add(1, Ordering::Relaxed).to_string())

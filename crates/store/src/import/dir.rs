@@ -14,6 +14,7 @@ use crate::Store;
 use crate::error::{Rejection, Result, StoreError, io_err};
 use crate::id::Hash;
 use crate::id::ObjectId;
+use crate::import::cache::{Cache, Stat};
 use crate::import::node::{Node, Targets, show};
 use crate::import::{Batch, ImportOptions, Staged};
 use crate::object::{self, LARGE, ObjectKind};
@@ -28,6 +29,7 @@ struct Walk<'b, 's> {
     files: std::sync::atomic::AtomicU64,
     /// With `consume`, the device of the store: files there are adopted.
     adopt_on: Option<u64>,
+    cache: Cache,
 }
 
 pub(crate) fn stage<'s>(
@@ -51,6 +53,12 @@ pub(crate) fn stage<'s>(
             ),
             false => None,
         },
+        // A consumed directory will not be seen again.
+        cache: if options.consume {
+            Cache::none()
+        } else {
+            Cache::load(store, root)
+        },
     };
     let tree = walk.dir(root, b"")?;
     let targets = walk.targets.into_inner().expect("no panics while held");
@@ -64,14 +72,23 @@ pub(crate) fn stage<'s>(
         });
     }
     let (id, bytes) = tree.write(&batch)?;
-    let files = walk.files.into_inner();
-    let skipped = walk.skipped.into_inner().expect("no panics while held");
+    let Walk {
+        files,
+        skipped,
+        cache,
+        ..
+    } = walk;
+    let (files, skipped) = (
+        files.into_inner(),
+        skipped.into_inner().expect("no panics while held"),
+    );
     Ok(Staged {
         batch,
         tree: id,
         files,
         bytes,
         skipped,
+        cache: Some(cache),
     })
 }
 
@@ -99,7 +116,18 @@ impl Walk<'_, '_> {
         let node = if ft.is_dir() {
             self.dir(&path, &entry_rel)?
         } else if ft.is_file() {
-            let (kind, hash, size) = self.file(&path)?;
+            let meta = e.metadata().map_err(io_err("read", &path))?;
+            let stat = Stat::of(&meta);
+            let cached = self
+                .cache
+                .lookup(&entry_rel, &stat)
+                .filter(|(_, id)| self.batch.has_object(id));
+            let (kind, id, size) = match cached {
+                Some((kind, id)) => (kind, id, meta.len()),
+                None => self.file(&path, &meta)?,
+            };
+            self.cache.record(entry_rel, stat, kind, id);
+            let (kind, hash) = (EntryKind::of_object(kind), id.0);
             self.files
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Node::Leaf { kind, hash, size }
@@ -144,15 +172,14 @@ impl Walk<'_, '_> {
         Ok(Some((name, node)))
     }
 
-    /// Reads, hashes and stages one regular file, never following a
-    /// symlink swapped in after the walk saw a file.
-    fn file(&self, path: &Path) -> Result<(EntryKind, Hash, u64)> {
+    /// Reads, hashes and stages one regular file (`meta` from the walk's
+    /// `lstat`), never following a symlink swapped in since.
+    fn file(&self, path: &Path, meta: &fs::Metadata) -> Result<(ObjectKind, ObjectId, u64)> {
         let mut f = File::options()
             .read(true)
             .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(path)
             .map_err(io_err("open", path))?;
-        let meta = f.metadata().map_err(io_err("read", path))?;
         let kind = if meta.mode() & 0o111 != 0 {
             ObjectKind::Exec
         } else {
@@ -169,7 +196,7 @@ impl Walk<'_, '_> {
             };
             object::normalize(&f, path, kind)?;
             self.batch.adopt(id, path);
-            return Ok((EntryKind::of_object(kind), id.0, size));
+            return Ok((kind, id, size));
         }
         let (id, size) = if meta.len() >= LARGE {
             self.batch.add_large(kind, path)?
@@ -177,7 +204,7 @@ impl Walk<'_, '_> {
             let buf = read_all(&mut f, meta.len(), path)?;
             (self.batch.add_bytes(kind, &buf)?, buf.len() as u64)
         };
-        Ok((EntryKind::of_object(kind), id.0, size))
+        Ok((kind, id, size))
     }
 }
 

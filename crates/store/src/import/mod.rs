@@ -6,6 +6,7 @@
 //! a batch that is renamed into place only when everything is sound.
 
 mod batch;
+mod cache;
 mod dir;
 mod node;
 mod tar;
@@ -73,11 +74,17 @@ pub(crate) struct Staged<'s> {
     pub files: u64,
     pub bytes: u64,
     pub skipped: Vec<Rejection>,
+    /// What a directory import saw, saved once it is in place.
+    pub cache: Option<cache::Cache>,
 }
 
 impl Staged<'_> {
     pub fn commit(self) -> Result<Imported> {
+        let store = self.batch.store();
         let new_objects = self.batch.commit()?;
+        if let Some(cache) = self.cache {
+            cache.save(store);
+        }
         Ok(Imported {
             tree: self.tree,
             files: self.files,

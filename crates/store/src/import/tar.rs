@@ -88,6 +88,7 @@ pub(crate) fn stage<'s>(
             files,
             bytes,
             skipped,
+            cache: None,
         },
         found,
     ))
