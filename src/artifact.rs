@@ -51,12 +51,14 @@ enum Sub {
         /// The build log (stored compressed).
         #[arg(long, value_name = "FILE")]
         log: Option<PathBuf>,
+        /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show an artifact. Exit 1 if the derivation has none.
     Show {
         drv: String,
+        /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -70,6 +72,7 @@ enum Sub {
         drv: String,
         #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
         dir: PathBuf,
+        /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -77,6 +80,7 @@ enum Sub {
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
     },

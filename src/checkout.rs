@@ -16,6 +16,7 @@ pub struct Args {
     what: String,
     /// Where to put it; must not exist yet (or be an empty directory).
     dir: PathBuf,
+    /// Print a versioned JSON object instead of text.
     #[arg(long)]
     json: bool,
 }

@@ -13,6 +13,7 @@ pub struct Args {
     /// Report what would be removed and the space it would free; remove nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Print a versioned JSON object instead of text.
     #[arg(long)]
     json: bool,
 }

@@ -30,8 +30,8 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// The store directory (default: $GROVE_STORE, else
-    /// $XDG_DATA_HOME/grove/store).
+    /// The store directory (default: $GROVE_STORE, else GROVE_STORE in
+    /// grove.conf, else $XDG_DATA_HOME/grove/store).
     #[arg(long, global = true, value_name = "DIR")]
     store: Option<std::path::PathBuf>,
 }

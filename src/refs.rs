@@ -18,6 +18,7 @@ pub struct Args {
 enum Sub {
     /// Every ref and the commit it points at.
     List {
+        /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -37,6 +38,7 @@ enum Sub {
     /// A ref's history, oldest first.
     Log {
         name: String,
+        /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
     },

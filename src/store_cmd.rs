@@ -140,6 +140,7 @@ enum Sub {
     /// symlinks or hard links leading out, paths through symlinks) and
     /// device nodes are refused, each by name, and nothing is imported.
     Add {
+        /// A directory, or a tar archive (compression is recognized by content).
         path: PathBuf,
         /// Skip device nodes, FIFOs and sockets (reported) instead of refusing.
         #[arg(long)]
@@ -151,6 +152,7 @@ enum Sub {
         /// Also declare the tree a gc root with this name.
         #[arg(long, value_name = "NAME")]
         root: Option<String>,
+        /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -164,6 +166,7 @@ enum Sub {
         /// objects (so that adding the same content again heals the store).
         #[arg(long)]
         repair: bool,
+        /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -185,6 +188,7 @@ enum Sub {
         /// Point this ref at the new commit (only if nobody moved it meanwhile).
         #[arg(long = "ref", value_name = "NAME")]
         ref_name: Option<String>,
+        /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
