@@ -76,9 +76,8 @@ impl Project {
         let mut base = Base::new(store);
         let mut files = vec![stdlib::path("conf/defaults.conf")];
         files.extend(self.workspace.conf.clone());
-        for file in files {
-            base = self.session.configure(std::slice::from_ref(&file), base).map_err(|e| DeriveError::eval(&file, e, &self.session))?;
-        }
+        let context = files.last().expect("the defaults are always read").clone();
+        base = self.session.configure(&files, base).map_err(|e| DeriveError::eval(&context, e, &self.session))?;
         for layer in &self.workspace.layers {
             base.store.set("LAYERDIR", Value::from(layer.root.to_string_lossy().as_ref()), "set", "", None);
             base = self

@@ -180,15 +180,9 @@ impl Session {
             interp.ds.set("FILE", interp.session.path_value(&top), "set", "", None);
             interp.file(&top, None)?;
         }
-        if let Some((classes, from, span)) = interp.deferred.first().cloned() {
-            // inherit_defer in a configuration file: apply it now, there is
-            // no later point that belongs to it.
-            interp.deferred.clear();
-            interp.stack.push(from);
-            let result = interp.inherit(&classes, span);
-            interp.stack.pop();
-            result?;
-        }
+        // inherit_defer in a configuration file: there is no later point
+        // that belongs to it, so it applies at the end of the configuration.
+        interp.inherit_deferred()?;
         let mut files_read = base.files;
         files_read.extend(interp.files);
         Ok(Base { store: interp.ds, inherited: interp.inherited, files: files_read })
@@ -637,9 +631,9 @@ impl Interp<'_> {
         }
     }
 
-    /// Deferred inherits, then keys holding `${...}` (BitBake's `finalize`
-    /// up to `expandKeys`; there are no anonymous functions to run).
-    fn finalize(&mut self) -> Result<(), EvalError> {
+    /// Every `inherit_defer` so far, in order (more may be added by the
+    /// classes they inherit).
+    fn inherit_deferred(&mut self) -> Result<(), EvalError> {
         while !self.deferred.is_empty() {
             let (classes, from, span) = self.deferred.remove(0);
             self.stack.push(from);
@@ -647,9 +641,16 @@ impl Interp<'_> {
             self.stack.pop();
             result?;
         }
+        Ok(())
+    }
+
+    /// Deferred inherits, then keys holding `${...}` (BitBake's `finalize`
+    /// up to `expandKeys`; there are no anonymous functions to run).
+    fn finalize(&mut self) -> Result<(), EvalError> {
+        self.inherit_deferred()?;
         let mut todo: Vec<(Value, Value)> = Vec::new();
         for (key, var) in &self.ds.vars {
-            if !has_reference(key) || is_empty(var) {
+            if !crate::lookup::has_ref(key) || is_empty(var) {
                 continue;
             }
             let origin = var.origin;
@@ -667,13 +668,6 @@ impl Interp<'_> {
         self.ds.overrides().map_err(|e| expand_error_at(e, self.ds.origin("OVERRIDES")))?;
         Ok(())
     }
-}
-
-/// Whether a name holds `${` (a byte scan: most names are short and have
-/// no `$` at all).
-fn has_reference(name: &str) -> bool {
-    let b = name.as_bytes();
-    grove_syntax::has_byte(name, b'$') && memchr::memchr_iter(b'$', b).any(|i| b.get(i + 1) == Some(&b'{'))
 }
 
 fn is_empty(v: &crate::datastore::Var) -> bool {

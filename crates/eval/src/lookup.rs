@@ -498,7 +498,7 @@ fn find_ref(s: &str) -> Option<usize> {
     None
 }
 
-fn has_ref(s: &str) -> bool {
+pub(crate) fn has_ref(s: &str) -> bool {
     find_ref(s).is_some()
 }
 
