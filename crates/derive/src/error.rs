@@ -64,12 +64,44 @@ pub enum DeriveError {
     #[diagnostic(code(grove::derive::no_preferred_version), help("change PREFERRED_VERSION_{name}, or add that version's recipe"))]
     NoPreferredVersion { name: String, preferred: String, available: Vec<String> },
 
+    #[error("{}: source `{entry}`: {reason}", path.display())]
+    #[diagnostic(code(grove::derive::bad_source), help("{help}"))]
+    BadSource { path: PathBuf, entry: String, reason: String, help: String },
+
+    #[error("{}: {what} contains the host path {host}", path.display())]
+    #[diagnostic(
+        code(grove::derive::host_path),
+        help("a build sees only sandbox paths (${{WORKDIR}}, ${{S}}, ${{D}}, ...); bring layer files in with file:// in SRC_URI")
+    )]
+    HostPath { path: PathBuf, what: String, host: String },
+
+    #[error("dependency cycle: {}", path.join(" -> "))]
+    #[diagnostic(code(grove::derive::cycle), help("a recipe cannot need itself to build; drop one of these DEPENDS"))]
+    Cycle { path: Vec<String> },
+
+    #[error("`{name}` is not a recipe of this configuration")]
+    #[diagnostic(code(grove::derive::unknown_recipe), help("{help}"))]
+    UnknownRecipe { name: String, help: String },
+
     #[error("recipe {} has no version", path.display())]
     #[diagnostic(code(grove::derive::no_version), help("name the file <name>_<version>.gr or set PV in it"))]
     NoVersion { path: PathBuf },
 }
 
 impl DeriveError {
+    /// Wraps what went wrong while reading an evaluated recipe.
+    pub fn extract(path: &Path, error: crate::recipe::ExtractError, session: &Session) -> DeriveError {
+        use crate::recipe::ExtractError;
+        match error {
+            ExtractError::Eval(e) => DeriveError::eval(path, e, session),
+            ExtractError::Source(s) => {
+                DeriveError::BadSource { path: path.to_path_buf(), entry: s.entry, reason: s.reason, help: s.help }
+            }
+            ExtractError::NoVersion => DeriveError::NoVersion { path: path.to_path_buf() },
+            ExtractError::HostPath { what, path: host } => DeriveError::HostPath { path: path.to_path_buf(), what, host },
+        }
+    }
+
     /// Wraps an evaluation error with the source text it points into, so
     /// it can be shown without the session that read the file.
     pub fn eval(path: &Path, error: EvalError, session: &Session) -> DeriveError {

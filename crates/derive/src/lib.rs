@@ -2,8 +2,12 @@
 //! providers, the canonical encoding of a derivation, its blake3 hash, and
 //! the dependency graph.
 
+pub mod derivation;
 pub mod error;
+pub mod graph;
 pub mod layer;
+pub mod recipe;
+pub mod sources;
 pub mod version;
 
 pub use error::DeriveError;
@@ -11,4 +15,7 @@ pub use layer::{AppendFile, Layer, RecipeFile, Workspace};
 pub mod project;
 pub mod providers;
 
+pub use derivation::{DrvHash, Local};
+pub use graph::{Edge, Graph, State};
 pub use project::{Configuration, Project};
+pub use recipe::{Detailed, Recipe};

@@ -15,8 +15,10 @@ use grove_syntax::SourceMap;
 use rayon::prelude::*;
 
 use crate::error::DeriveError;
+use crate::graph::{Graph, Preferences};
 use crate::layer::{RecipeFile, Workspace};
 use crate::providers;
+use crate::recipe::{self, Detailed, Inputs};
 
 /// The axes of one configuration, and extra `--set VAR=value` settings.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +52,8 @@ impl Configuration {
 pub struct Project {
     pub workspace: Workspace,
     session: Session,
+    /// Host directories no derivation may mention.
+    host_paths: Vec<String>,
 }
 
 impl Project {
@@ -60,8 +64,10 @@ impl Project {
         if let Some(dir) = workspace.conf.as_deref().and_then(Path::parent) {
             roots.push(dir.to_path_buf());
         }
+        let host_paths =
+            roots.iter().filter(|r| r.components().count() > 2).map(|r| r.to_string_lossy().into_owned()).collect();
         let session = Session::new(FsLoader::new(roots)).with_search_path(workspace.search_path());
-        Project { workspace, session }
+        Project { workspace, session, host_paths }
     }
 
     pub fn sources(&self) -> &SourceMap {
@@ -109,13 +115,52 @@ impl Project {
     pub fn evaluate_all<T: Send>(
         &self,
         base: &Base,
-        each: impl Fn(&RecipeFile, Evaluated) -> Result<T, DeriveError> + Sync,
+        each: impl Fn(usize, &RecipeFile, Evaluated) -> Result<T, DeriveError> + Sync,
     ) -> Vec<Result<T, DeriveError>> {
         // A data store caches reads, so it is not shared between threads:
         // each worker copies the base once (through a lock, used only then).
         let shared = std::sync::Mutex::new(base.clone());
         let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        self.workspace.recipes.par_iter().map_init(copy, |base, r| self.evaluate(r, base).and_then(|e| each(r, e))).collect()
+        let recipes = self.workspace.recipes.par_iter().enumerate();
+        recipes.map_init(copy, |base, (i, r)| self.evaluate(r, base).and_then(|e| each(i, r, e))).collect()
+    }
+
+    /// Reads an evaluated recipe file into its local derivation.
+    pub fn extract(&self, index: usize, evaluated: &Evaluated) -> Result<Detailed, DeriveError> {
+        let file = &self.workspace.recipes[index];
+        let appends: Vec<PathBuf> = file.appends.iter().map(|&i| self.workspace.appends[i].path.clone()).collect();
+        let inputs = Inputs {
+            file: index,
+            recipe: &file.path,
+            appends: &appends,
+            loader: self.session.loader(),
+            host_paths: &self.host_paths,
+        };
+        recipe::extract(&evaluated.store, &inputs).map_err(|e| DeriveError::extract(&file.path, e, &self.session))
+    }
+
+    /// Evaluates and extracts one recipe file.
+    pub fn detail(&self, index: usize, base: &Base) -> Result<Detailed, DeriveError> {
+        let evaluated = self.evaluate(&self.workspace.recipes[index], base)?;
+        self.extract(index, &evaluated)
+    }
+
+    /// Evaluates every recipe of the configuration `base` into the
+    /// derivation graph; every error found on the way is returned.
+    pub fn graph(&self, base: &Base) -> Result<Graph, Vec<DeriveError>> {
+        let results = self.evaluate_all(base, |i, _, e| self.extract(i, &e).map(|d| d.recipe));
+        let mut recipes = Vec::with_capacity(results.len());
+        let mut errors = Vec::new();
+        for r in results {
+            match r {
+                Ok(r) => recipes.push(r),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Graph::build(&self.workspace, recipes, &Preferences { store: &base.store })
     }
 }
 

@@ -112,6 +112,12 @@ impl Session {
         &self.sources
     }
 
+    /// The loader every file is read through (sources named by `file://`
+    /// are read through it too, so they are confined like recipes).
+    pub fn loader(&self) -> &dyn Loader {
+        &*self.loader
+    }
+
     /// Reads and parses a file, once per session.
     pub fn load(&self, path: &Path) -> Result<Arc<Loaded>, LoadError> {
         self.load_inner(path, true)

@@ -46,6 +46,9 @@ pub trait Loader: Send + Sync {
     fn probe(&self, path: &Path) -> Probe;
     /// Reads a file that [`Loader::probe`] found.
     fn read(&self, path: &Path) -> Result<Arc<str>, LoadError>;
+    /// Reads a file's bytes as they are (a patch, a tarball named by
+    /// `file://`), confined like [`Loader::read`].
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, LoadError>;
     /// The directories reads are confined to, for messages.
     fn roots(&self) -> Vec<PathBuf>;
     /// Names of the files in a directory, for "did you mean" hints; empty
@@ -113,15 +116,18 @@ impl Loader for FsLoader {
     }
 
     fn read(&self, path: &Path) -> Result<Arc<str>, LoadError> {
+        match String::from_utf8(self.read_bytes(path)?) {
+            Ok(text) => Ok(text.into()),
+            Err(e) => Err(LoadError::NotUtf8 { offset: e.utf8_error().valid_up_to() }),
+        }
+    }
+
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, LoadError> {
         let real = self.resolve(path).ok_or(LoadError::NotFound)?;
         if !self.allowed(&real) {
             return Err(LoadError::Forbidden);
         }
-        let bytes = std::fs::read(&real).map_err(|e| io_error(&e))?;
-        match String::from_utf8(bytes) {
-            Ok(text) => Ok(text.into()),
-            Err(e) => Err(LoadError::NotUtf8 { offset: e.utf8_error().valid_up_to() }),
-        }
+        std::fs::read(&real).map_err(|e| io_error(&e))
     }
 
     fn roots(&self) -> Vec<PathBuf> {
@@ -186,6 +192,10 @@ impl Loader for MemLoader {
 
     fn read(&self, path: &Path) -> Result<Arc<str>, LoadError> {
         self.files.get(&normalize(path)).cloned().ok_or(LoadError::NotFound)
+    }
+
+    fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, LoadError> {
+        self.read(path).map(|t| t.as_bytes().to_vec())
     }
 
     fn roots(&self) -> Vec<PathBuf> {

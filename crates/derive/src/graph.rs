@@ -1,0 +1,360 @@
+//! The derivation graph of one configuration: which recipe of each name is
+//! used, who provides what, the dependency edges, the control lists'
+//! states, and every derivation hash.
+//!
+//! Names are resolved as BitBake resolves them: `PREFERRED_VERSION_<pn>`
+//! picks among the files of one name (else the highest layer priority, then
+//! the highest version); a dependency name is a recipe's `PN` or one of its
+//! `PROVIDES`, and when several recipes provide it without a
+//! `PREFERRED_PROVIDER_<name>`, that is an error listing them.
+
+use std::cmp::Ordering;
+use std::collections::VecDeque;
+
+use grove_eval::DataStore;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::derivation::{DrvHash, Input, Role, derivation_hash};
+use crate::error::DeriveError;
+use crate::layer::Workspace;
+use crate::providers::preferred_matches;
+use crate::recipe::Recipe;
+use crate::version::compare;
+
+/// Why one recipe needs another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Edge {
+    /// `BUILD_BASE`.
+    Base,
+    /// `DEPENDS`.
+    Build,
+    /// `RDEPENDS`: kept for roots; not part of the build.
+    Runtime,
+}
+
+impl Edge {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edge::Base => "base",
+            Edge::Build => "build",
+            Edge::Runtime => "runtime",
+        }
+    }
+
+    fn builds(self) -> bool {
+        !matches!(self, Edge::Runtime)
+    }
+}
+
+/// What the configuration's control lists make of a recipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Built when something needs it.
+    Ready,
+    /// `HOLD_RECIPE`: never built unless asked for by name; `by` is the
+    /// held recipe (itself, or one it needs).
+    Held { by: String, reason: String },
+    /// `SKIP_RECIPE`, or it needs a skipped recipe: not in this
+    /// configuration.
+    Skipped { reason: String },
+}
+
+/// The derivation graph of one configuration.
+#[derive(Debug)]
+pub struct Graph {
+    /// The recipe used for each name, in workspace order.
+    pub recipes: Vec<Recipe>,
+    /// Nodes are indexes into `recipes`; an edge goes from the recipe that
+    /// needs to the recipe needed.
+    pub edges: DiGraph<usize, Edge>,
+    pub states: Vec<State>,
+    /// Derivation hashes; `None` for skipped recipes.
+    pub hashes: Vec<Option<DrvHash>>,
+    by_name: FxHashMap<String, usize>,
+}
+
+/// What choosing and resolving read from the configuration.
+pub struct Preferences<'a> {
+    pub store: &'a DataStore,
+}
+
+impl Preferences<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        self.store.get(var).ok().flatten().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+}
+
+impl Graph {
+    /// Builds the graph from every evaluated recipe file: chooses the
+    /// recipe of each name, resolves dependencies, checks for cycles,
+    /// applies the control lists and hashes every derivation.
+    pub fn build(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences<'_>) -> Result<Graph, Vec<DeriveError>> {
+        let mut errors = Vec::new();
+        let recipes = choose_versions(workspace, all, prefs, &mut errors);
+        let by_name: FxHashMap<String, usize> = recipes.iter().enumerate().map(|(i, r)| (r.pn.clone(), i)).collect();
+        // Skipped recipes provide nothing, unless nothing else provides
+        // the name: then the dependent is skipped too, not an error.
+        let mut providers: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        let mut skipped: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (i, r) in recipes.iter().enumerate() {
+            let map = if r.skip.is_some() { &mut skipped } else { &mut providers };
+            for p in &r.provides {
+                map.entry(p.as_str()).or_default().push(i);
+            }
+        }
+        let mut edges: DiGraph<usize, Edge> = DiGraph::with_capacity(recipes.len(), recipes.len() * 4);
+        for i in 0..recipes.len() {
+            edges.add_node(i);
+        }
+        let resolver = Resolver { recipes: &recipes, providers: &providers, skipped: &skipped, prefs };
+        let mut seen: FxHashSet<(usize, usize, Edge)> = FxHashSet::default();
+        for (i, r) in recipes.iter().enumerate() {
+            let wanted = r.base.iter().map(|b| (b, Edge::Base));
+            let wanted = wanted.chain(r.depends.iter().map(|d| (d, Edge::Build)));
+            for (name, kind) in wanted.chain(r.rdepends.iter().map(|d| (d, Edge::Runtime))) {
+                match resolver.resolve(name, &r.pn) {
+                    Ok(j) => {
+                        if seen.insert((i, j, kind)) {
+                            edges.add_edge(NodeIndex::new(i), NodeIndex::new(j), kind);
+                        }
+                    }
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        errors.extend(cycles(&recipes, &edges));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let states = states(&recipes, &edges);
+        let hashes = hashes(&recipes, &edges, &states);
+        Ok(Graph { recipes, edges, states, hashes, by_name })
+    }
+
+    /// The recipe used for `name` (a `PN` or a provided name).
+    pub fn find(&self, name: &str) -> Result<usize, DeriveError> {
+        if let Some(&i) = self.by_name.get(name) {
+            return Ok(i);
+        }
+        if let Some(i) = self.recipes.iter().position(|r| r.provides.iter().any(|p| p == name)) {
+            return Ok(i);
+        }
+        let help = match grove_syntax::closest(name, self.recipes.iter().map(|r| r.pn.as_str())) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => "`grove eval` lists the recipes".to_string(),
+        };
+        Err(DeriveError::UnknownRecipe { name: name.to_string(), help })
+    }
+
+    /// The recipes `i` needs directly, with why.
+    pub fn needs(&self, i: usize) -> impl Iterator<Item = (usize, Edge)> + '_ {
+        let mut out: Vec<(usize, Edge)> =
+            self.edges.edges(NodeIndex::new(i)).map(|e| (e.target().index(), *e.weight())).collect();
+        out.sort_by(|a, b| (a.1, &self.recipes[a.0].pn).cmp(&(b.1, &self.recipes[b.0].pn)));
+        out.into_iter()
+    }
+
+    /// Every recipe reachable from `roots` (themselves included), in
+    /// workspace order.
+    pub fn closure(&self, roots: &[usize]) -> Vec<usize> {
+        let mut seen = vec![false; self.recipes.len()];
+        let mut todo: Vec<usize> = roots.to_vec();
+        while let Some(i) = todo.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            todo.extend(self.edges.neighbors(NodeIndex::new(i)).map(NodeIndex::index));
+        }
+        (0..self.recipes.len()).filter(|&i| seen[i]).collect()
+    }
+
+    /// A shortest chain of dependencies from `from` to `to`, both included.
+    pub fn path(&self, from: usize, to: usize) -> Option<Vec<(usize, Option<Edge>)>> {
+        let mut came: Vec<Option<(usize, Edge)>> = vec![None; self.recipes.len()];
+        let mut seen = vec![false; self.recipes.len()];
+        let mut queue = VecDeque::from([from]);
+        seen[from] = true;
+        while let Some(i) = queue.pop_front() {
+            if i == to {
+                let mut path = vec![(to, None)];
+                let mut at = to;
+                while let Some((prev, edge)) = came[at] {
+                    path.push((prev, Some(edge)));
+                    at = prev;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            for (j, edge) in self.needs(i) {
+                if !std::mem::replace(&mut seen[j], true) {
+                    came[j] = Some((i, edge));
+                    queue.push_back(j);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The recipe file used for each name.
+fn choose_versions(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences<'_>, errors: &mut Vec<DeriveError>) -> Vec<Recipe> {
+    let mut groups: indexmap::IndexMap<String, Vec<Recipe>> = indexmap::IndexMap::new();
+    for r in all {
+        groups.entry(r.pn.clone()).or_default().push(r);
+    }
+    let priority = |r: &Recipe| workspace.layers[workspace.recipes[r.file].layer].priority;
+    let mut chosen = Vec::with_capacity(groups.len());
+    for (pn, mut group) in groups {
+        if group.len() > 1 {
+            group.sort_by(|a, b| priority(b).cmp(&priority(a)).then_with(|| compare(&b.pv, &a.pv)).then(Ordering::Equal));
+        }
+        match prefs.get(&format!("PREFERRED_VERSION_{pn}")) {
+            Some(p) => match group.iter().position(|r| preferred_matches(&p, &r.pv)) {
+                Some(i) => chosen.push(group.swap_remove(i)),
+                None => errors.push(DeriveError::NoPreferredVersion {
+                    name: pn,
+                    preferred: p,
+                    available: group.iter().map(|r| r.pv.clone()).collect(),
+                }),
+            },
+            None => chosen.push(group.swap_remove(0)),
+        }
+    }
+    chosen.sort_by_key(|r| r.file);
+    chosen
+}
+
+struct Resolver<'a> {
+    recipes: &'a [Recipe],
+    providers: &'a FxHashMap<&'a str, Vec<usize>>,
+    skipped: &'a FxHashMap<&'a str, Vec<usize>>,
+    prefs: &'a Preferences<'a>,
+}
+
+impl Resolver<'_> {
+    fn resolve(&self, name: &str, wanted_by: &str) -> Result<usize, DeriveError> {
+        let candidates: &[usize] = self.providers.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        let skipped: &[usize] = self.skipped.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        let names = |c: &[usize]| c.iter().map(|&i| self.recipes[i].pn.clone()).collect::<Vec<_>>();
+        if let Some(p) = self.prefs.get(&format!("PREFERRED_PROVIDER_{name}")) {
+            let all = candidates.iter().chain(skipped);
+            return all.copied().find(|&i| self.recipes[i].pn == p).ok_or_else(|| {
+                DeriveError::BadPreferredProvider { name: name.to_string(), preferred: p, candidates: names(candidates) }
+            });
+        }
+        if let Some(&i) = candidates.iter().find(|&&i| self.recipes[i].pn == name) {
+            return Ok(i);
+        }
+        match candidates {
+            [one] => Ok(*one),
+            [] if !skipped.is_empty() => Ok(skipped[0]),
+            [] => {
+                let all = self.providers.keys().copied();
+                let help = match grove_syntax::closest(name, all) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None => format!("no recipe is named `{name}` or lists it in PROVIDES"),
+                };
+                Err(DeriveError::NoProvider { name: name.to_string(), wanted_by: Some(wanted_by.to_string()), help })
+            }
+            many => {
+                let mut candidates = names(many);
+                candidates.sort();
+                Err(DeriveError::ConflictingProviders { name: name.to_string(), candidates })
+            }
+        }
+    }
+}
+
+/// One error per dependency cycle (among build edges), with its full path.
+fn cycles(recipes: &[Recipe], edges: &DiGraph<usize, Edge>) -> Vec<DeriveError> {
+    let build = edges.filter_map(|_, &n| Some(n), |_, &e| e.builds().then_some(e));
+    let mut errors = Vec::new();
+    for scc in tarjan_scc(&build) {
+        let self_loop = scc.len() == 1 && build.contains_edge(scc[0], scc[0]);
+        if scc.len() < 2 && !self_loop {
+            continue;
+        }
+        // Walk inside the component from its first member until we return.
+        let members: FxHashSet<NodeIndex> = scc.iter().copied().collect();
+        let start = *scc.iter().min_by_key(|n| &recipes[n.index()].pn).expect("a component has members");
+        let mut path = vec![start];
+        let mut on_path: FxHashSet<NodeIndex> = FxHashSet::from_iter([start]);
+        let mut at = start;
+        loop {
+            let mut next: Vec<NodeIndex> = build.neighbors(at).filter(|n| members.contains(n)).collect();
+            next.sort_by_key(|n| &recipes[n.index()].pn);
+            let step = next.iter().copied().find(|&n| n == start).unwrap_or(next[0]);
+            if step == start || on_path.contains(&step) {
+                let from = path.iter().position(|&n| n == step).unwrap_or(0);
+                let mut names: Vec<String> = path[from..].iter().map(|n| recipes[n.index()].pn.clone()).collect();
+                names.push(recipes[step.index()].pn.clone());
+                errors.push(DeriveError::Cycle { path: names });
+                break;
+            }
+            on_path.insert(step);
+            path.push(step);
+            at = step;
+        }
+    }
+    errors
+}
+
+/// Skips and holds, carried along the edges: what needs a skipped recipe
+/// is skipped; what builds on a held one is held.
+fn states(recipes: &[Recipe], edges: &DiGraph<usize, Edge>) -> Vec<State> {
+    let mut states: Vec<State> = recipes
+        .iter()
+        .map(|r| match (&r.skip, &r.hold) {
+            (Some(reason), _) => State::Skipped { reason: reason.clone() },
+            (None, Some(reason)) => State::Held { by: r.pn.clone(), reason: reason.clone() },
+            (None, None) => State::Ready,
+        })
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for e in edges.edge_references() {
+            let (from, to) = (e.source().index(), e.target().index());
+            let new = match (&states[from], &states[to]) {
+                (State::Skipped { .. }, _) => continue,
+                (_, State::Skipped { .. }) => {
+                    State::Skipped { reason: format!("it needs {}, which is skipped", recipes[to].pn) }
+                }
+                (State::Ready, State::Held { by, reason }) if e.weight().builds() => {
+                    State::Held { by: by.clone(), reason: reason.clone() }
+                }
+                _ => continue,
+            };
+            states[from] = new;
+            changed = true;
+        }
+    }
+    states
+}
+
+/// Every derivation hash, dependencies first.
+fn hashes(recipes: &[Recipe], edges: &DiGraph<usize, Edge>, states: &[State]) -> Vec<Option<DrvHash>> {
+    let build = edges.filter_map(|_, &n| Some(n), |_, &e| e.builds().then_some(e));
+    let order = petgraph::algo::toposort(&build, None).expect("cycles are reported before hashing");
+    let mut hashes: Vec<Option<DrvHash>> = vec![None; recipes.len()];
+    // toposort puts a recipe before what it needs; hash in reverse.
+    for node in order.into_iter().rev() {
+        let i = node.index();
+        if matches!(states[i], State::Skipped { .. }) {
+            continue;
+        }
+        let inputs: Vec<Input> = build
+            .edges(node)
+            .filter_map(|e| {
+                let j = e.target().index();
+                let role = if *e.weight() == Edge::Base { Role::Base } else { Role::Build };
+                hashes[j].map(|hash| Input { role, name: recipes[j].pn.clone(), hash })
+            })
+            .collect();
+        hashes[i] = Some(derivation_hash(&recipes[i].local_hash, &inputs));
+    }
+    hashes
+}

@@ -1,0 +1,237 @@
+//! From an evaluated recipe to what the graph needs of it: its names, its
+//! dependencies, its state in the configuration's control lists, and the
+//! local part of its derivation.
+
+use std::path::{Path, PathBuf};
+
+use grove_eval::{DataStore, EvalError, Value, expand_error_at};
+
+use crate::derivation::{DrvHash, Local, TASK_FLAGS, Task};
+use crate::sources::{self, Context, Origin, Source};
+
+/// A recipe as the graph sees it.
+#[derive(Debug, Clone)]
+pub struct Recipe {
+    /// Index into [`crate::Workspace::recipes`].
+    pub file: usize,
+    pub pn: String,
+    pub pv: String,
+    /// `PN` and every `PROVIDES` name.
+    pub provides: Vec<String>,
+    /// `DEPENDS`, in order, without repeats.
+    pub depends: Vec<String>,
+    /// `RDEPENDS` names, in order, without repeats or version constraints.
+    pub rdepends: Vec<String>,
+    /// `BUILD_BASE`: the recipe whose artifact the build runs on.
+    pub base: Option<String>,
+    /// `SKIP_RECIPE[pn]`: the recipe is not available in this configuration.
+    pub skip: Option<String>,
+    /// `HOLD_RECIPE[pn]`: derived, but never built unless asked for by name.
+    pub hold: Option<String>,
+    pub local_hash: DrvHash,
+}
+
+/// A recipe with its whole local part, for `show` and `explain`.
+#[derive(Debug, Clone)]
+pub struct Detailed {
+    pub recipe: Recipe,
+    pub local: Local,
+    /// Where each source comes from, in `local.sources` order.
+    pub origins: Vec<Origin>,
+}
+
+/// Why a recipe could not be derived (beyond evaluation errors).
+#[derive(Debug)]
+pub enum ExtractError {
+    Eval(EvalError),
+    Source(sources::SourceError),
+    NoVersion,
+    /// A host path would enter the derivation.
+    HostPath { what: String, path: String },
+}
+
+impl From<EvalError> for ExtractError {
+    fn from(e: EvalError) -> ExtractError {
+        ExtractError::Eval(e)
+    }
+}
+
+/// What extraction needs besides the recipe's data.
+pub struct Inputs<'a> {
+    pub file: usize,
+    pub recipe: &'a Path,
+    pub appends: &'a [PathBuf],
+    pub loader: &'a dyn grove_eval::Loader,
+    /// Host directories (the layers, the workspace) that must not appear
+    /// in a derivation: the sandbox cannot see them, and a checkout moved
+    /// elsewhere must derive the same hashes.
+    pub host_paths: &'a [String],
+}
+
+fn get(store: &DataStore, var: &str) -> Result<Option<Value>, EvalError> {
+    store.get(var).map_err(|e| expand_error_at(e, store.origin(var)))
+}
+
+fn flag(store: &DataStore, var: &str, name: &str) -> Result<Option<Value>, EvalError> {
+    store.get_flag(var, name).map_err(|e| expand_error_at(e, store.origin(var)))
+}
+
+fn words(v: Option<Value>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for w in v.as_deref().unwrap_or("").split_whitespace() {
+        if !out.iter().any(|o| o == w) {
+            out.push(w.to_string());
+        }
+    }
+    out
+}
+
+/// `RDEPENDS` words without `(>= 1.0)` constraints.
+fn runtime_names(v: Option<Value>) -> Vec<String> {
+    let text = v.as_deref().unwrap_or("");
+    let mut plain = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    words(Some(Value::from(plain.as_str())))
+}
+
+fn set(v: &Option<Value>) -> bool {
+    v.as_deref().is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Reads a finalized recipe.
+pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, ExtractError> {
+    let pn = get(store, "PN")?.map(|v| v.to_string()).unwrap_or_default();
+    let pv = get(store, "PV")?.map(|v| v.to_string()).filter(|v| !v.is_empty()).ok_or(ExtractError::NoVersion)?;
+    let pr = get(store, "PR")?.map(|v| v.to_string()).filter(|v| !v.is_empty());
+    let mut provides = vec![pn.clone()];
+    for p in words(get(store, "PROVIDES")?) {
+        if !provides.contains(&p) {
+            provides.push(p);
+        }
+    }
+    let control = |list: &str| -> Result<Option<String>, EvalError> {
+        Ok(flag(store, list, &pn)?.map(|v| v.to_string()).filter(|v| !v.is_empty()))
+    };
+    let base = get(store, "BUILD_BASE")?.map(|v| v.trim().to_string()).filter(|b| !b.is_empty() && *b != pn);
+
+    let mut env = Vec::new();
+    for name in store.names() {
+        if name.contains(':') || name.starts_with("__") {
+            continue;
+        }
+        let exported = set(&store.get_flag_unexpanded(name, "export"));
+        if !exported || set(&store.get_flag_unexpanded(name, "unexport")) || set(&store.get_flag_unexpanded(name, "func")) {
+            continue;
+        }
+        if let Some(v) = get(store, name)? {
+            env.push((name.to_string(), v.to_string()));
+        }
+    }
+    env.sort();
+
+    let mut tasks = Vec::new();
+    for t in store.tasks() {
+        let after = store.deps(t).into_iter().filter(|d| store.tasks().iter().any(|x| **x == **d)).collect();
+        let mut flags = Vec::new();
+        for f in TASK_FLAGS {
+            if let Some(v) = flag(store, t, f)? {
+                flags.push((f.to_string(), v.to_string()));
+            }
+        }
+        tasks.push(Task { name: t.to_string(), after, flags });
+    }
+    let functions = reachable_functions(store, store.tasks())?;
+
+    let src_uri = get(store, "SRC_URI")?.map(|v| v.to_string()).unwrap_or_default();
+    let cx = Context {
+        store,
+        search: Context::search_dirs(store, inputs.recipe, inputs.appends),
+        loader: inputs.loader,
+    };
+    let (sources, origins): (Vec<Source>, Vec<Origin>) =
+        sources::resolve(&src_uri, &cx).map_err(ExtractError::Source)?.into_iter().unzip();
+
+    let mut runtime = runtime_names(get(store, "RDEPENDS")?);
+    let rdepends = runtime.clone();
+    runtime.sort();
+    let local = Local {
+        name: pn.clone(),
+        version: match &pr {
+            Some(pr) => format!("{pv}-{pr}"),
+            None => pv.clone(),
+        },
+        arch: get(store, "ARCH")?.map(|v| v.to_string()).unwrap_or_default(),
+        env,
+        tasks,
+        functions,
+        sources,
+        runtime,
+        force: control("FORCE_REBUILD")?,
+    };
+    check_host_paths(&local, inputs.host_paths)?;
+    let recipe = Recipe {
+        file: inputs.file,
+        pn: pn.clone(),
+        pv,
+        provides,
+        depends: words(get(store, "DEPENDS")?),
+        rdepends,
+        base,
+        skip: control("SKIP_RECIPE")?,
+        hold: control("HOLD_RECIPE")?,
+        local_hash: local.hash(),
+    };
+    Ok(Detailed { recipe, local, origins })
+}
+
+/// Every shell function the tasks can reach: a word of a reachable body
+/// that names a function makes that function reachable (a superset of what
+/// runs, which is the safe side for a hash).
+fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String, String)>, EvalError> {
+    let is_function = |name: &str| set(&store.get_flag_unexpanded(name, "func"));
+    let mut todo: Vec<String> = tasks.iter().filter(|t| is_function(t)).map(|t| t.to_string()).collect();
+    let mut found: Vec<(String, String)> = Vec::new();
+    while let Some(name) = todo.pop() {
+        if found.iter().any(|(n, _)| *n == name) {
+            continue;
+        }
+        let body = get(store, &name)?.map(|v| v.to_string()).unwrap_or_default();
+        for word in body.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'))) {
+            if !word.is_empty() && word != name && is_function(word) && !found.iter().any(|(n, _)| n == word) {
+                todo.push(word.to_string());
+            }
+        }
+        found.push((name, body));
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn check_host_paths(local: &Local, host_paths: &[String]) -> Result<(), ExtractError> {
+    let leak = |what: &str, text: &str| -> Result<(), ExtractError> {
+        match host_paths.iter().find(|p| !p.is_empty() && text.contains(p.as_str())) {
+            Some(p) => Err(ExtractError::HostPath { what: what.to_string(), path: p.clone() }),
+            None => Ok(()),
+        }
+    };
+    for (k, v) in &local.env {
+        leak(&format!("exported variable {k}"), v)?;
+    }
+    for (name, body) in &local.functions {
+        leak(name, body)?;
+    }
+    for t in &local.tasks {
+        for (f, v) in &t.flags {
+            leak(&format!("{}[{f}]", t.name), v)?;
+        }
+    }
+    Ok(())
+}
