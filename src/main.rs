@@ -13,11 +13,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod artifact;
 mod checkout;
 mod config_args;
+mod eval_cmd;
+mod evaluation;
 mod gc;
+mod graph_cmd;
 mod getvar;
 mod output;
 mod refs;
 mod render;
+mod show;
 mod store_cmd;
 mod store_output;
 
@@ -44,6 +48,19 @@ enum Command {
     /// stdout if it is not; 2 and a diagnostic on stderr if the file or the
     /// value cannot be evaluated.
     Getvar(getvar::Args),
+    /// Evaluate the layers into derivations: each recipe's hash and needs.
+    ///
+    /// Exit status: 0 when every recipe evaluates and every dependency
+    /// resolves; 2 with every error found on stderr otherwise.
+    Eval(eval_cmd::Args),
+    /// Show one recipe's derivation: hash, needs, sources, environment, tasks.
+    Show(show::Args),
+    /// Print the derivation graph (Graphviz dot or JSON), whole or from one recipe.
+    Graph(graph_cmd::Args),
+    /// Show how recipe A comes to need recipe B: a shortest chain of needs.
+    ///
+    /// Exit status: 0 with the chain; 1 when A does not need B.
+    Why(graph_cmd::WhyArgs),
     /// Add trees to the store, check and repair it, record commits and gc roots.
     Store(store_cmd::Args),
     /// Record, show, export and import artifacts (a derivation's outputs).
@@ -71,6 +88,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Getvar(args) => getvar::run(args),
+        Command::Eval(args) => eval_cmd::run(args),
+        Command::Show(args) => show::run(args),
+        Command::Graph(args) => graph_cmd::run(args),
+        Command::Why(args) => graph_cmd::why(args),
         Command::Store(args) => store_cmd::run(cli.store.as_deref(), args),
         Command::Artifact(args) => artifact::run(cli.store.as_deref(), args),
         Command::Ref(args) => refs::run(cli.store.as_deref(), args),

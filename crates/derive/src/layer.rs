@@ -59,6 +59,8 @@ pub struct Workspace {
     pub layers: Vec<Layer>,
     pub recipes: Vec<RecipeFile>,
     pub appends: Vec<AppendFile>,
+    /// `roots/*.grroot` of every layer, lowest priority layer first.
+    pub roots: Vec<PathBuf>,
 }
 
 impl Workspace {
@@ -87,7 +89,7 @@ impl Workspace {
         }
         check_layers(&layers)?;
         layers.sort_by_key(|l| l.priority);
-        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new() };
+        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new(), roots: Vec::new() };
         workspace.scan()?;
         Ok(workspace)
     }
@@ -99,6 +101,11 @@ impl Workspace {
 
     fn scan(&mut self) -> Result<(), DeriveError> {
         for (index, layer) in self.layers.iter().enumerate() {
+            let mut roots = Vec::new();
+            walk(&layer.root.join("roots"), &mut roots)?;
+            roots.retain(|p| p.extension().is_some_and(|e| e == "grroot"));
+            roots.sort();
+            self.roots.extend(roots);
             let mut files = Vec::new();
             walk(&layer.root.join("recipes"), &mut files)?;
             files.sort();

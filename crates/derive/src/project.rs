@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use grove_eval::{Base, DataStore, Evaluated, FsLoader, Options, RecipeInput, Session, Value, stdlib};
+use grove_eval::{Base, DataStore, Evaluated, FsLoader, Options, RecipeInput, Session, Value, expand_error_at, stdlib};
 use grove_syntax::SourceMap;
 use rayon::prelude::*;
 
@@ -94,6 +94,42 @@ impl Project {
         base.store.delete("LAYERDIR", None);
         apply(&mut base.store, &settings);
         Ok(base)
+    }
+
+    /// The configurations the roots declare: for each `roots/*.grroot`,
+    /// read on top of `config`'s configuration, every combination of its
+    /// `ROOT_FLAVORS`, `ROOT_ARCHS` and `ROOT_KINDS` (each defaults to the
+    /// configuration's own value). Without roots, `config` alone.
+    pub fn matrix(&self, config: &Configuration) -> Result<Vec<Configuration>, DeriveError> {
+        if self.workspace.roots.is_empty() {
+            return Ok(vec![config.clone()]);
+        }
+        let base = self.configure(config, &Options::default())?;
+        let mut out: Vec<Configuration> = Vec::new();
+        for root in &self.workspace.roots {
+            let read = self.session.configure(std::slice::from_ref(root), base.clone());
+            let read = read.map_err(|e| DeriveError::eval(root, e, &self.session))?;
+            let list = |var: &str, axis: &str| -> Result<Vec<String>, DeriveError> {
+                let value = match read.store.get(var).map_err(|e| DeriveError::eval(root, expand_error_at(e, read.store.origin(var)), &self.session))? {
+                    Some(v) if !v.trim().is_empty() => v,
+                    _ => read.store.get(axis).ok().flatten().unwrap_or_default(),
+                };
+                Ok(value.split_whitespace().map(String::from).collect())
+            };
+            let (flavors, archs, kinds) = (list("ROOT_FLAVORS", "FLAVOR")?, list("ROOT_ARCHS", "ARCH")?, list("ROOT_KINDS", "KIND")?);
+            for flavor in &flavors {
+                for arch in &archs {
+                    for kind in &kinds {
+                        let mut c = config.clone();
+                        (c.flavor, c.arch, c.kind) = (Some(flavor.clone()), Some(arch.clone()), Some(kind.clone()));
+                        if !out.iter().any(|o| o.settings() == c.settings()) {
+                            out.push(c);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Evaluates one recipe file, with its appends, on `base`.

@@ -1,0 +1,150 @@
+//! `grove eval`: every derivation of a configuration (or of every
+//! configuration the roots declare), with its hash and dependencies.
+
+use std::io::Write;
+use std::time::Instant;
+
+use grove_derive::{Edge, State};
+
+use crate::Outcome;
+use crate::config_args::ConfigArgs;
+use crate::evaluation::{self, Evaluation};
+use crate::output;
+use crate::render::{self, display_path};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    config: ConfigArgs,
+
+    /// Evaluate every configuration the roots declare (each
+    /// `roots/*.grroot`'s ROOT_FLAVORS x ROOT_ARCHS x ROOT_KINDS).
+    #[arg(long)]
+    matrix: bool,
+
+    /// Print a JSON object (see `output::Eval`) instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Outcome {
+    let started = Instant::now();
+    let project = match args.config.project() {
+        Ok(p) => p,
+        Err(e) => return render::fail_derive(e),
+    };
+    let config = match args.config.configuration() {
+        Ok(c) => c,
+        Err(e) => return render::fail_derive(e),
+    };
+    let configs = if args.matrix {
+        match project.matrix(&config) {
+            Ok(c) => c,
+            Err(e) => return render::fail_derive(e),
+        }
+    } else {
+        vec![config]
+    };
+    let mut report = output::Eval { version: output::VERSION, configurations: Vec::new() };
+    let mut stdout = std::io::stdout().lock();
+    let mut count = 0;
+    for config in &configs {
+        let evaluation = match evaluation::evaluate_in(&project, config) {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        };
+        count += evaluation.graph.recipes.len();
+        if args.json {
+            report.configurations.push(describe(&project, &evaluation));
+        } else {
+            if configs.len() > 1 {
+                let a = &evaluation.axes;
+                let _ = writeln!(stdout, "# {} {} {} {}", a.version, a.flavor, a.arch, a.kind);
+            }
+            let _ = print_table(&mut stdout, &evaluation);
+        }
+    }
+    if args.json {
+        let _ = serde_json::to_writer_pretty(&mut stdout, &report);
+        let _ = writeln!(stdout);
+    }
+    eprintln!(
+        "{count} derivations in {} configuration{}, {:.2} s",
+        configs.len(),
+        if configs.len() == 1 { "" } else { "s" },
+        started.elapsed().as_secs_f64()
+    );
+    Outcome::Done
+}
+
+fn print_table(out: &mut impl Write, e: &Evaluation) -> std::io::Result<()> {
+    let ids: Vec<String> = (0..e.graph.recipes.len()).map(|i| e.id(i)).collect();
+    let width = ids.iter().map(String::len).max().unwrap_or(0);
+    for (i, id) in ids.iter().enumerate() {
+        let needs: Vec<String> = e
+            .graph
+            .needs(i)
+            .filter(|(_, edge)| *edge != Edge::Runtime)
+            .map(|(j, _)| e.graph.recipes[j].pn.clone())
+            .collect();
+        let state = match &e.graph.states[i] {
+            State::Ready => String::new(),
+            State::Held { by, .. } if *by == e.graph.recipes[i].pn => "held ".to_string(),
+            State::Held { by, .. } => format!("held by {by} "),
+            State::Skipped { reason } => format!("skipped: {reason} "),
+        };
+        let needs = if needs.is_empty() { String::new() } else { format!("needs {}", needs.join(" ")) };
+        let line = format!("{id:width$}  {state}{needs}");
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// The `--json` form of one configuration.
+pub fn describe(project: &grove_derive::Project, e: &Evaluation) -> output::EvalConfiguration {
+    let g = &e.graph;
+    let derivations = (0..g.recipes.len())
+        .map(|i| {
+            let r = &g.recipes[i];
+            let (state, reason, held_by) = match &g.states[i] {
+                State::Ready => ("ready", None, None),
+                State::Held { by, reason } => ("held", Some(reason.clone()), Some(by.clone())),
+                State::Skipped { reason } => ("skipped", Some(reason.clone()), None),
+            };
+            let mut depends = Vec::new();
+            let mut rdepends = Vec::new();
+            for (j, edge) in g.needs(i) {
+                let name = g.recipes[j].pn.clone();
+                match edge {
+                    Edge::Runtime => rdepends.push(name),
+                    _ => depends.push(output::Dependency {
+                        name,
+                        role: edge.as_str(),
+                        hash: g.hashes[j].map(|h| h.to_hex()),
+                    }),
+                }
+            }
+            output::Derivation {
+                name: r.pn.clone(),
+                version: r.pv.clone(),
+                id: e.id(i),
+                hash: g.hashes[i].map(|h| h.to_hex()),
+                state,
+                reason,
+                held_by,
+                file: display_path(&project.workspace.recipes[r.file].path),
+                provides: r.provides.clone(),
+                depends,
+                rdepends,
+            }
+        })
+        .collect();
+    let a = &e.axes;
+    output::EvalConfiguration {
+        series: a.version.clone(),
+        flavor: a.flavor.clone(),
+        arch: a.arch.clone(),
+        kind: a.kind.clone(),
+        derivations,
+    }
+}
