@@ -32,7 +32,8 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "KIND")]
     pub kind: Option<String>,
 
-    /// Set a variable after the configuration is read (repeatable).
+    /// Set a variable (VAR=VALUE) or a flag (VAR[FLAG]=VALUE) over what the
+    /// configuration files say (repeatable).
     #[arg(long = "set", value_name = "VAR=VALUE")]
     pub set: Vec<String>,
 }

@@ -3,6 +3,7 @@
 
 mod architecture;
 mod corpus;
+mod derive;
 mod differential;
 mod examples;
 mod getvar;

@@ -224,8 +224,12 @@ impl Project {
     }
 }
 
+/// Sets each `VAR=value` (or `VAR[flag]=value`).
 fn apply(store: &mut DataStore, settings: &[(&str, &str)]) {
     for (var, value) in settings {
-        store.set(*var, Value::from(*value), "set", value, None);
+        match var.strip_suffix(']').and_then(|v| v.split_once('[')) {
+            Some((var, flag)) => store.set_flag(var, flag, Some(Value::from(*value)), "set", value, None),
+            None => store.set(*var, Value::from(*value), "set", value, None),
+        }
     }
 }

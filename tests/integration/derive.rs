@@ -1,0 +1,352 @@
+//! Derivations and their hashes, the graph, providers and the control
+//! lists, through `grove eval`, `show`, `graph` and `why`.
+//!
+//! The hash tests follow one pattern: derive a small workspace, change one
+//! thing, derive again, and say whether the hash must move.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{Run, grove};
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+}
+
+const CONF: &str = "LAYERS = \"layer\"\n";
+const LAYER: &str = "LAYER_NAME = \"main\"\nLAYER_PRIORITY = \"1\"\n";
+const ZLIB: &str = "\
+# zlib
+SUMMARY = \"compression\"
+SRC_URI = \"file://zlib.tar\"
+inherit make
+";
+const APP: &str = "\
+SUMMARY = \"an application\"
+HOMEPAGE = \"https://example.org\"
+DEPENDS = \"zlib\"
+SRC_URI = \"https://example.org/app-${PV}.tar.gz;sha256sum=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"
+export CFLAGS = \"-O2\"
+EXTRA = \"--with-zlib\"
+do_configure() {
+    ./configure ${EXTRA}
+}
+inherit make
+";
+
+/// A workspace with zlib and app (which needs zlib).
+fn workspace(root: &Path) {
+    write(
+        root,
+        &[
+            ("grove.conf", CONF),
+            ("layer/conf/layer.conf", LAYER),
+            ("layer/recipes/libs/zlib_1.3.gr", ZLIB),
+            ("layer/recipes/libs/files/zlib.tar", "zlib sources"),
+            ("layer/recipes/apps/app_1.0.gr", APP),
+        ],
+    );
+}
+
+fn eval(root: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["eval", "--json"];
+    args.extend_from_slice(extra);
+    grove(root, &args)
+}
+
+/// Every recipe's derivation hash in the workspace at `root`.
+fn hashes(root: &Path) -> BTreeMap<String, String> {
+    let run = eval(root, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    v["configurations"][0]["derivations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["name"].as_str().unwrap().to_string(), d["hash"].as_str().unwrap_or("skipped").to_string()))
+        .collect()
+}
+
+/// Derives the workspace, applies `change`, derives again.
+fn before_after(change: impl FnOnce(&Path)) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    let before = hashes(tmp.path());
+    change(tmp.path());
+    (before, hashes(tmp.path()))
+}
+
+fn edit(root: &Path, file: &str, from: &str, to: &str) {
+    let path = root.join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+const APP_FILE: &str = "layer/recipes/apps/app_1.0.gr";
+
+#[test]
+fn what_a_build_cannot_observe_leaves_the_hash_alone() {
+    let changes: Vec<(&str, Box<dyn FnOnce(&Path)>)> = vec![
+        ("a comment", Box::new(|r| edit(r, APP_FILE, "SUMMARY", "# a new comment\nSUMMARY"))),
+        ("blank lines and spacing", Box::new(|r| edit(r, APP_FILE, "EXTRA = ", "\n\nEXTRA   =   "))),
+        ("SUMMARY", Box::new(|r| edit(r, APP_FILE, "an application", "the application"))),
+        ("HOMEPAGE", Box::new(|r| edit(r, APP_FILE, "https://example.org\"", "https://example.com\""))),
+        ("DESCRIPTION", Box::new(|r| edit(r, APP_FILE, "SUMMARY", "DESCRIPTION = \"long text\"\nSUMMARY"))),
+        ("an unreferenced variable", Box::new(|r| edit(r, APP_FILE, "SUMMARY", "UNUSED = \"x\"\nSUMMARY"))),
+        ("the download URL (the checksum names it)", Box::new(|r| edit(r, APP_FILE, "example.org/app", "mirror.example/app"))),
+        ("a weak default that loses", Box::new(|r| edit(r, APP_FILE, "EXTRA = ", "EXTRA ??= \"other\"\nEXTRA = "))),
+    ];
+    for (what, change) in changes {
+        let (before, after) = before_after(change);
+        assert_eq!(before, after, "changing {what} changed a hash");
+    }
+}
+
+#[test]
+fn what_a_build_can_observe_changes_the_hash_and_what_needs_it() {
+    let app_only: Vec<(&str, Box<dyn FnOnce(&Path)>)> = vec![
+        ("a task body", Box::new(|r| edit(r, APP_FILE, "./configure", "./configure --verbose"))),
+        ("a variable a task references", Box::new(|r| edit(r, APP_FILE, "--with-zlib", "--without-zlib"))),
+        ("an exported variable", Box::new(|r| edit(r, APP_FILE, "-O2", "-O3"))),
+        ("a task flag", Box::new(|r| edit(r, APP_FILE, "inherit make", "inherit make\ndo_compile[dirs] = \"/build/x\""))),
+        ("a pinned checksum", Box::new(|r| edit(r, APP_FILE, "sha256sum=a", "sha256sum=b"))),
+        ("the version", Box::new(|r| fs::rename(r.join(APP_FILE), r.join("layer/recipes/apps/app_1.1.gr")).unwrap())),
+        ("a forced rebuild", Box::new(|r| edit(r, "grove.conf", "LAYERS", "FORCE_REBUILD[app] = \"2026-11-23\"\nLAYERS"))),
+        ("the architecture", Box::new(|r| edit(r, "grove.conf", "LAYERS", "ARCH = \"aarch64\"\nLAYERS"))),
+    ];
+    for (what, change) in app_only {
+        let (before, after) = before_after(change);
+        assert_ne!(before["app"], after["app"], "changing {what} left app's hash alone");
+        if what != "the architecture" {
+            assert_eq!(before["zlib"], after["zlib"], "changing {what} changed zlib's hash");
+        }
+    }
+    // A dependency's change reaches what needs it.
+    let (before, after) = before_after(|r| fs::write(r.join("layer/recipes/libs/files/zlib.tar"), "new sources").unwrap());
+    assert_ne!(before["zlib"], after["zlib"]);
+    assert_ne!(before["app"], after["app"], "app did not notice that zlib changed");
+}
+
+#[test]
+fn hashes_do_not_depend_on_where_the_checkout_is_or_file_order() {
+    let one = tempfile::tempdir().unwrap();
+    workspace(one.path());
+    // The same files, created in the opposite order, at a longer path.
+    let two = tempfile::tempdir().unwrap();
+    let deep = two.path().join("some/where/else");
+    write(
+        &deep,
+        &[
+            ("layer/recipes/apps/app_1.0.gr", APP),
+            ("layer/recipes/libs/files/zlib.tar", "zlib sources"),
+            ("layer/recipes/libs/zlib_1.3.gr", ZLIB),
+            ("layer/conf/layer.conf", LAYER),
+            ("grove.conf", CONF),
+        ],
+    );
+    assert_eq!(hashes(one.path()), hashes(&deep));
+}
+
+#[test]
+fn a_host_path_in_a_task_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    edit(tmp.path(), APP_FILE, "./configure ${EXTRA}", "cp ${FILE} .");
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("do_configure contains the host path"), "{}", run.stderr);
+    assert!(run.stderr.contains("file:// in SRC_URI"), "{}", run.stderr);
+}
+
+#[test]
+fn files_beside_an_append_shadow_the_recipes_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    let before = hashes(root);
+    write(
+        root,
+        &[
+            ("grove.conf", "LAYERS = \"layer custom\"\n"),
+            ("custom/conf/layer.conf", "LAYER_NAME = \"custom\"\nLAYER_PRIORITY = \"9\"\n"),
+            ("custom/recipes/libs/zlib_%.grappend", "# only brings a file\n"),
+        ],
+    );
+    assert_eq!(before, hashes(root), "an append that changes nothing changed a hash");
+    write(root, &[("custom/recipes/libs/files/zlib.tar", "patched sources")]);
+    let after = hashes(root);
+    assert_ne!(before["zlib"], after["zlib"]);
+    let run = grove(root, &["show", "zlib"]);
+    assert!(run.stdout.contains("from custom/recipes/libs/files/zlib.tar"), "{}", run.stdout);
+}
+
+#[test]
+fn sources_must_be_pinned_and_stay_inside_the_layers() {
+    let cases = [
+        ("SRC_URI = \"https://example.org/x.tar.gz\"", "must pin its SHA-256"),
+        ("SRC_URI = \"git://example.org/x.git;branch=main\"", "must pin a commit"),
+        ("SRC_URI = \"file://../../../../etc/passwd\"", "relative path inside the layer"),
+        ("SRC_URI = \"file://missing.patch\"", "no file `missing.patch` was found"),
+    ];
+    for (line, expected) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        workspace(tmp.path());
+        write(tmp.path(), &[("layer/recipes/libs/bad_1.0.gr", line)]);
+        let run = eval(tmp.path(), &[]);
+        assert_eq!(run.code, 2, "{line}");
+        assert!(run.stderr.contains(expected), "{line}: {}", run.stderr);
+        assert!(run.stderr.contains("bad_1.0.gr"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn cycles_are_reported_with_their_whole_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    write(
+        tmp.path(),
+        &[
+            ("layer/recipes/a/a_1.gr", "DEPENDS = \"b\"\n"),
+            ("layer/recipes/a/b_1.gr", "DEPENDS = \"c\"\n"),
+            ("layer/recipes/a/c_1.gr", "DEPENDS = \"a zlib\"\n"),
+        ],
+    );
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("dependency cycle: a -> b -> c -> a"), "{}", run.stderr);
+    // A runtime cycle is no error: packages may need each other at run time.
+    write(
+        tmp.path(),
+        &[
+            ("layer/recipes/a/a_1.gr", "RDEPENDS = \"b\"\n"),
+            ("layer/recipes/a/b_1.gr", "RDEPENDS = \"a\"\n"),
+            ("layer/recipes/a/c_1.gr", "\n"),
+        ],
+    );
+    assert_eq!(eval(tmp.path(), &[]).code, 0);
+}
+
+#[test]
+fn a_missing_dependency_names_who_wanted_it_and_suggests() {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    edit(tmp.path(), APP_FILE, "DEPENDS = \"zlib\"", "DEPENDS = \"zlibb\"");
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no recipe provides `zlibb` (wanted by app)"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `zlib`?"), "{}", run.stderr);
+}
+
+#[test]
+fn virtual_providers_need_a_preference_when_several_exist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    write(
+        root,
+        &[
+            ("layer/recipes/libc/glibc_2.36.gr", "PROVIDES = \"virtual/libc\"\n"),
+            ("layer/recipes/libc/musl_1.2.gr", "PROVIDES = \"virtual/libc\"\n"),
+            ("layer/recipes/apps/tool_1.gr", "DEPENDS = \"virtual/libc\"\n"),
+        ],
+    );
+    let run = eval(root, &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`virtual/libc` is provided by several recipes: glibc, musl"), "{}", run.stderr);
+    assert!(run.stderr.contains("PREFERRED_PROVIDER_virtual/libc"), "{}", run.stderr);
+
+    let run = grove(root, &["why", "tool", "musl", "--set", "PREFERRED_PROVIDER_virtual/libc=musl"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = grove(root, &["why", "tool", "glibc", "--set", "PREFERRED_PROVIDER_virtual/libc=musl"]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+
+    let run = eval(root, &["--set", "PREFERRED_PROVIDER_virtual/libc=zlib"]);
+    assert!(run.stderr.contains("PREFERRED_PROVIDER_virtual/libc is `zlib`, which does not provide"), "{}", run.stderr);
+    assert!(run.stderr.contains("glibc, musl"), "{}", run.stderr);
+}
+
+/// The state of each recipe in `grove eval --json`.
+fn states(root: &Path, extra: &[&str]) -> BTreeMap<String, (String, Option<String>)> {
+    let run = eval(root, extra);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    v["configurations"][0]["derivations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let name = d["name"].as_str().unwrap().to_string();
+            let state = d["state"].as_str().unwrap().to_string();
+            (name, (state, d["held_by"].as_str().map(String::from)))
+        })
+        .collect()
+}
+
+#[test]
+fn skipped_and_held_recipes_carry_over_to_what_needs_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    write(root, &[("layer/recipes/apps/viewer_1.gr", "DEPENDS = \"app\"\n")]);
+
+    let s = states(root, &["--set", "HOLD_RECIPE[zlib]=waiting for a security review"]);
+    assert_eq!(s["zlib"], ("held".into(), Some("zlib".into())));
+    assert_eq!(s["app"], ("held".into(), Some("zlib".into())));
+    assert_eq!(s["viewer"], ("held".into(), Some("zlib".into())));
+
+    let s = states(root, &["--set", "SKIP_RECIPE[app]=does not build with gcc 14"]);
+    assert_eq!(s["zlib"].0, "ready");
+    assert_eq!(s["app"].0, "skipped");
+    assert_eq!(s["viewer"].0, "skipped");
+    let run = eval(root, &["--set", "SKIP_RECIPE[app]=does not build with gcc 14"]);
+    assert!(run.stdout.contains("it needs app, which is skipped"), "{}", run.stdout);
+    assert!(run.stdout.contains("\"hash\": null"), "{}", run.stdout);
+}
+
+#[test]
+fn several_versions_one_is_chosen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    write(root, &[("layer/recipes/libs/zlib_1.2.gr", ZLIB), ("layer/recipes/libs/zlib_1.3~rc1.gr", ZLIB)]);
+    let s = eval(root, &[]);
+    assert!(s.stdout.contains("\"id\": \"zlib-1.3-opt-x86_64-"), "{}", s.stdout);
+    let s = eval(root, &["--set", "PREFERRED_VERSION_zlib=1.3~rc1"]);
+    assert!(s.stdout.contains("\"id\": \"zlib-1.3~rc1-opt-x86_64-"), "{}", s.stdout);
+}
+
+#[test]
+fn the_example_workspace_derives_in_every_configuration_of_its_matrix() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workspace");
+    let run = grove(&dir, &["eval", "--matrix", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let configs = v["configurations"].as_array().unwrap();
+    let axes: Vec<String> =
+        configs.iter().map(|c| format!("{} {}", c["flavor"].as_str().unwrap(), c["arch"].as_str().unwrap())).collect();
+    assert_eq!(axes, ["opt x86_64", "opt aarch64", "debug x86_64", "debug aarch64"]);
+    let hash = |c: usize, name: &str| {
+        let d = configs[c]["derivations"].as_array().unwrap().iter().find(|d| d["name"] == name).unwrap();
+        d["hash"].as_str().unwrap().to_string()
+    };
+    // hello's EXTRA_OECONF:append:debug makes its debug build differ; zlib
+    // has nothing that depends on the flavor, so its builds are one.
+    assert_ne!(hash(0, "hello"), hash(2, "hello"));
+    assert_eq!(hash(0, "zlib"), hash(2, "zlib"));
+    assert_ne!(hash(0, "zlib"), hash(1, "zlib"));
+
+    let run = grove(&dir, &["graph", "cjson"]);
+    assert!(run.stdout.contains("\"cjson\" -> \"pkgconf\";"), "{}", run.stdout);
+    assert!(!run.stdout.contains("\"hello\""), "{}", run.stdout);
+    let run = grove(&dir, &["why", "lua", "zlib", "--json"]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["path"][0]["needs_next_as"], "build");
+}
