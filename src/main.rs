@@ -15,6 +15,7 @@ mod checkout;
 mod config_args;
 mod eval_cmd;
 mod evaluation;
+mod explain;
 mod gc;
 mod graph_cmd;
 mod getvar;
@@ -61,6 +62,12 @@ enum Command {
     ///
     /// Exit status: 0 with the chain; 1 when A does not need B.
     Why(graph_cmd::WhyArgs),
+    /// Say why derivations differ between two evaluations: what changed in
+    /// a recipe, which variables were edited, which dependencies moved.
+    ///
+    /// OLD and NEW are workspace or layer directories, or git revisions of
+    /// the current workspace (`grove explain HEAD~1 HEAD`).
+    Explain(explain::Args),
     /// Add trees to the store, check and repair it, record commits and gc roots.
     Store(store_cmd::Args),
     /// Record, show, export and import artifacts (a derivation's outputs).
@@ -92,6 +99,7 @@ fn main() -> ExitCode {
         Command::Show(args) => show::run(args),
         Command::Graph(args) => graph_cmd::run(args),
         Command::Why(args) => graph_cmd::why(args),
+        Command::Explain(args) => explain::run(args),
         Command::Store(args) => store_cmd::run(cli.store.as_deref(), args),
         Command::Artifact(args) => artifact::run(cli.store.as_deref(), args),
         Command::Ref(args) => refs::run(cli.store.as_deref(), args),

@@ -162,3 +162,34 @@ pub struct WhyStep {
     /// How this recipe needs the next one; null on the last step.
     pub needs_next_as: Option<&'static str>,
 }
+
+/// `grove explain --json`.
+#[derive(Serialize)]
+pub struct Explain {
+    pub version: u32,
+    /// Recipes whose derivation differs, the ones whose own inputs changed first.
+    pub changes: Vec<ExplainEntry>,
+}
+
+#[derive(Serialize)]
+pub struct ExplainEntry {
+    pub name: String,
+    /// `changed`, `added` or `removed`.
+    pub status: &'static str,
+    pub old_id: Option<String>,
+    pub new_id: Option<String>,
+    /// What differs in the recipe's own derivation: `what` is `version`,
+    /// `env NAME`, `task NAME`, `function NAME`, `source NAME`, ...
+    pub own: Vec<ExplainChange>,
+    /// Variables whose written values differ and that the changed parts reach.
+    pub edited: Vec<ExplainChange>,
+    /// Dependencies whose hashes changed.
+    pub inputs: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ExplainChange {
+    pub what: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}

@@ -350,3 +350,50 @@ fn the_example_workspace_derives_in_every_configuration_of_its_matrix() {
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["path"][0]["needs_next_as"], "build");
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+}
+
+#[test]
+fn explain_names_the_edit_behind_a_changed_hash_across_git_revisions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    let root = repo.join("ws");
+    workspace(&root);
+    git(repo, &["init", "-q"]);
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "one"]);
+    edit(&root, APP_FILE, "--with-zlib", "--without-zlib");
+    fs::write(root.join("layer/recipes/libs/files/zlib.tar"), "new sources").unwrap();
+    edit(&root, APP_FILE, "SUMMARY = \"an application\"", "SUMMARY = \"renamed\"");
+    git(repo, &["commit", "-qam", "two"]);
+
+    let run = grove(&root, &["explain", "HEAD~1", "HEAD", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    let names: Vec<&str> = changes.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["app", "zlib"]);
+    let app = &changes[0];
+    assert_eq!(app["own"][0]["what"], "function do_configure");
+    assert_eq!(app["edited"][0]["what"], "EXTRA");
+    assert_eq!(app["edited"][0]["new"], "--without-zlib");
+    assert_eq!(app["edited"].as_array().unwrap().len(), 1, "SUMMARY cannot be why: {app}");
+    assert_eq!(app["inputs"][0], "zlib");
+    assert_eq!(changes[1]["own"][0]["what"], "source zlib.tar");
+
+    // The working tree against itself: nothing differs, whatever its path.
+    let run = grove(&root, &["explain", "HEAD", "."]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "no derivation differs\n"), "{}", run.stderr);
+
+    let run = grove(&root, &["explain", "no-such-rev", "HEAD"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("neither a directory nor a git revision"), "{}", run.stderr);
+}

@@ -4,6 +4,7 @@
 
 pub mod derivation;
 pub mod error;
+pub mod explain;
 pub mod graph;
 pub mod layer;
 pub mod recipe;
