@@ -36,6 +36,12 @@ pub struct ConfigArgs {
     /// configuration files say (repeatable).
     #[arg(long = "set", value_name = "VAR=VALUE")]
     pub set: Vec<String>,
+
+    /// Evaluate every recipe, ignoring (and not updating) the evaluation
+    /// cache. The cache lives in $GROVE_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/grove, else ~/.cache/grove.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl ConfigArgs {

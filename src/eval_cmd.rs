@@ -48,12 +48,14 @@ pub fn run(args: Args) -> Outcome {
     let mut report = output::Eval { version: output::VERSION, configurations: Vec::new() };
     let mut stdout = std::io::stdout().lock();
     let mut count = 0;
+    let mut reused = 0;
     for config in &configs {
-        let evaluation = match evaluation::evaluate_in(&project, config) {
+        let evaluation = match evaluation::evaluate_in(&project, config, !args.config.no_cache) {
             Ok(e) => e,
             Err(outcome) => return outcome,
         };
         count += evaluation.graph.recipes.len();
+        reused += evaluation.stats.reused;
         if args.json {
             report.configurations.push(describe(&project, &evaluation));
         } else {
@@ -69,7 +71,7 @@ pub fn run(args: Args) -> Outcome {
         let _ = writeln!(stdout);
     }
     eprintln!(
-        "{count} derivations in {} configuration{}, {:.2} s",
+        "{count} derivations in {} configuration{} ({reused} recipes from the cache), {:.2} s",
         configs.len(),
         if configs.len() == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()

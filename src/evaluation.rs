@@ -1,6 +1,9 @@
 //! Evaluating a workspace into a derivation graph, for every command that
 //! needs one; errors are rendered here, all of them.
 
+use std::path::PathBuf;
+
+use grove_derive::cache::Stats;
 use grove_derive::{Configuration, DeriveError, Graph, Project};
 use grove_eval::{Base, Options};
 
@@ -13,6 +16,8 @@ pub struct Evaluation {
     pub base: Base,
     pub graph: Graph,
     pub axes: Axes,
+    /// How many recipes came from the cache and how many were evaluated.
+    pub stats: Stats,
 }
 
 /// The configuration's axes as the configuration set them.
@@ -59,14 +64,49 @@ pub fn fail_all(errors: Vec<DeriveError>) -> Outcome {
 pub fn evaluate(args: &ConfigArgs) -> Result<(Project, Evaluation), Outcome> {
     let project = args.project().map_err(render::fail_derive)?;
     let config = args.configuration().map_err(render::fail_derive)?;
-    let evaluation = evaluate_in(&project, &config)?;
+    let evaluation = evaluate_in(&project, &config, !args.no_cache)?;
     Ok((project, evaluation))
 }
 
 /// Evaluates one configuration of an opened project.
-pub fn evaluate_in(project: &Project, config: &Configuration) -> Result<Evaluation, Outcome> {
+pub fn evaluate_in(project: &Project, config: &Configuration, cached: bool) -> Result<Evaluation, Outcome> {
     let base = project.configure(config, &Options::default()).map_err(render::fail_derive)?;
-    let graph = project.graph(&base).map_err(fail_all)?;
+    let cache = cached.then(|| cache_file(project, config)).flatten();
+    let key = cache.as_ref().map(|_| project.cache_key(&build_id(), config, &base));
+    let (graph, stats) = project.graph_cached(&base, cache.as_deref().zip(key)).map_err(fail_all)?;
     let axes = Axes::of(&base);
-    Ok(Evaluation { base, graph, axes })
+    Ok(Evaluation { base, graph, axes, stats })
+}
+
+/// Where the cache of this workspace and configuration lives; `None` when
+/// there is no home for caches.
+fn cache_file(project: &Project, config: &Configuration) -> Option<PathBuf> {
+    let env = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty()).map(PathBuf::from);
+    let dir = env("GROVE_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("grove")))
+        .or_else(|| env("HOME").map(|h| h.join(".cache/grove")))?;
+    let mut h = blake3::Hasher::new();
+    let ws = &project.workspace;
+    for p in ws.conf.iter().chain(ws.layers.iter().map(|l| &l.root)) {
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update(b"\0");
+    }
+    for (k, v) in config.settings() {
+        h.update(k.as_bytes());
+        h.update(b"=");
+        h.update(v.as_bytes());
+        h.update(b"\0");
+    }
+    Some(dir.join("eval").join(format!("{}.bin", &h.finalize().to_hex()[..32])))
+}
+
+/// What names this build of grove: a rebuilt binary must not trust what
+/// an older one cached.
+fn build_id() -> Vec<u8> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::env::current_exe().and_then(std::fs::metadata);
+    match meta {
+        Ok(m) => format!("{} {} {}", m.len(), m.mtime(), m.mtime_nsec()).into_bytes(),
+        Err(_) => b"unknown".to_vec(),
+    }
 }

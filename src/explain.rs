@@ -88,7 +88,7 @@ fn open(side: &str, config: &ConfigArgs) -> Result<Side, Outcome> {
     };
     let project = Project::new(workspace.map_err(render::fail_derive)?);
     let configuration = config.configuration().map_err(render::fail_derive)?;
-    let evaluation = evaluation::evaluate_in(&project, &configuration)?;
+    let evaluation = evaluation::evaluate_in(&project, &configuration, !config.no_cache)?;
     Ok(Side { project, evaluation, _checkout: checkout })
 }
 

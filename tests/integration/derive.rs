@@ -397,3 +397,71 @@ fn explain_names_the_edit_behind_a_changed_hash_across_git_revisions() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("neither a directory nor a git revision"), "{}", run.stderr);
 }
+
+/// Hashes with the cache in `cache`, and how many recipes came from it.
+fn cached_hashes(root: &Path, cache: &Path) -> (BTreeMap<String, String>, usize) {
+    let run = crate::support::grove_with(root, &["eval", "--json"], &[("GROVE_CACHE_DIR", cache.as_os_str())]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let hashes = v["configurations"][0]["derivations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["name"].as_str().unwrap().to_string(), d["hash"].as_str().unwrap_or("skipped").to_string()))
+        .collect();
+    let reused = run.stderr.split(" recipes from the cache").next().unwrap().rsplit('(').next().unwrap().parse().unwrap();
+    (hashes, reused)
+}
+
+#[test]
+fn the_cache_is_reused_until_something_it_came_from_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    write(root, &[("layer/classes/tool.grclass", "TOOL_OPTS = \"-a\"\n"), ("layer/recipes/apps/t_1.gr", "inherit tool\ndo_x() {\n  t ${TOOL_OPTS}\n}\naddtask x\n")]);
+    let check = |what: &str, reused: usize| {
+        let (got, n) = cached_hashes(root, cache.path());
+        assert_eq!(got, hashes_uncached(root), "the cache gave stale hashes after {what}");
+        assert_eq!(n, reused, "recipes reused after {what}");
+    };
+    check("the first run", 0);
+    check("nothing", 3);
+    edit(root, APP_FILE, "--with-zlib", "--with-zlib2");
+    check("editing one recipe", 2);
+    edit(root, "layer/classes/tool.grclass", "-a", "-b");
+    check("editing a class", 2);
+    fs::write(root.join("layer/recipes/libs/files/zlib.tar"), "other sources").unwrap();
+    check("editing a local source", 2);
+    // A class that appears in a higher layer shadows the old one: every
+    // lookup may change, so nothing is reused.
+    write(
+        root,
+        &[
+            ("grove.conf", "LAYERS = \"layer top\"\n"),
+            ("top/conf/layer.conf", "LAYER_NAME = \"top\"\nLAYER_PRIORITY = \"5\"\n"),
+        ],
+    );
+    check("adding a layer", 0);
+    write(root, &[("top/classes/tool.grclass", "TOOL_OPTS = \"-c\"\n")]);
+    check("shadowing a class", 0);
+    edit(root, "grove.conf", "LAYERS", "EXTRA = \"conf\"\nLAYERS");
+    check("editing the configuration", 0);
+    // A damaged cache file is no cache at all.
+    for f in fs::read_dir(cache.path().join("eval")).unwrap() {
+        fs::write(f.unwrap().path(), b"garbage").unwrap();
+    }
+    check("damaging the cache", 0);
+}
+
+fn hashes_uncached(root: &Path) -> BTreeMap<String, String> {
+    let run = grove(root, &["eval", "--json", "--no-cache"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    v["configurations"][0]["derivations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["name"].as_str().unwrap().to_string(), d["hash"].as_str().unwrap_or("skipped").to_string()))
+        .collect()
+}

@@ -11,13 +11,21 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs `grove ARGS` in `dir`, with plain (uncoloured) diagnostics.
+/// Runs `grove ARGS` in `dir`, with plain (uncoloured) diagnostics and an
+/// evaluation cache of the test process's own.
 pub fn grove(dir: &Path, args: &[&str]) -> Run {
+    let cache = std::env::temp_dir().join(format!("grove-test-cache-{}", std::process::id()));
+    grove_with(dir, args, &[("GROVE_CACHE_DIR", cache.as_os_str())])
+}
+
+/// Runs `grove ARGS` in `dir` with extra environment variables.
+pub fn grove_with(dir: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_grove"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("RUST_BACKTRACE")
+        .envs(env.iter().copied())
         .output()
         .expect("grove runs");
     Run {

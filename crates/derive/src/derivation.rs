@@ -26,7 +26,7 @@ use crate::sources::Source;
 pub const FORMAT: &str = "grove-derivation-1";
 
 /// A derivation's (or a local part's) blake3 hash.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct DrvHash(pub [u8; 32]);
 
 impl DrvHash {

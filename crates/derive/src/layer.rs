@@ -61,6 +61,10 @@ pub struct Workspace {
     pub appends: Vec<AppendFile>,
     /// `roots/*.grroot` of every layer, lowest priority layer first.
     pub roots: Vec<PathBuf>,
+    /// Every other file of the layers (classes, includes, configuration,
+    /// files for `file://`): a file appearing or going away among these
+    /// may change what an include, an inherit or a source finds.
+    pub others: Vec<PathBuf>,
 }
 
 impl Workspace {
@@ -89,7 +93,7 @@ impl Workspace {
         }
         check_layers(&layers)?;
         layers.sort_by_key(|l| l.priority);
-        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new(), roots: Vec::new() };
+        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new(), roots: Vec::new(), others: Vec::new() };
         workspace.scan()?;
         Ok(workspace)
     }
@@ -101,24 +105,25 @@ impl Workspace {
 
     fn scan(&mut self) -> Result<(), DeriveError> {
         for (index, layer) in self.layers.iter().enumerate() {
-            let mut roots = Vec::new();
-            walk(&layer.root.join("roots"), &mut roots)?;
-            roots.retain(|p| p.extension().is_some_and(|e| e == "grroot"));
-            roots.sort();
-            self.roots.extend(roots);
             let mut files = Vec::new();
-            walk(&layer.root.join("recipes"), &mut files)?;
+            walk(&layer.root, &mut files)?;
             files.sort();
             for path in files {
-                let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
-                if let Some(stem) = name.strip_suffix(".gr") {
+                let rel = path.strip_prefix(&layer.root).unwrap_or(&path);
+                let in_dir = |d: &str| rel.components().next().is_some_and(|c| c.as_os_str() == d);
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                if let (true, Some(stem)) = (in_dir("recipes"), name.strip_suffix(".gr")) {
                     let mut parts = stem.splitn(3, '_');
                     let pn = parts.next().unwrap_or_default().to_string();
                     let pv = parts.next().map(String::from);
                     let pr = parts.next().map(String::from);
                     self.recipes.push(RecipeFile { layer: index, path, pn, pv, pr, appends: Vec::new() });
-                } else if let Some(stem) = name.strip_suffix(".grappend") {
+                } else if let (true, Some(stem)) = (in_dir("recipes"), name.strip_suffix(".grappend")) {
                     self.appends.push(AppendFile { layer: index, path: path.clone(), pattern: stem.to_string() });
+                } else if in_dir("roots") && name.ends_with(".grroot") {
+                    self.roots.push(path);
+                } else {
+                    self.others.push(path);
                 }
             }
         }
@@ -168,6 +173,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), DeriveError> {
     for entry in entries {
         let entry = entry.map_err(|e| DeriveError::Io { path: dir.to_path_buf(), reason: e.to_string() })?;
         let path = entry.path();
+        // Version control and editors' state is not part of a layer.
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         let kind = entry.file_type().map_err(|e| DeriveError::Io { path: path.clone(), reason: e.to_string() })?;
         if kind.is_dir() {
             walk(&path, out)?;

@@ -2,6 +2,7 @@
 //! providers, the canonical encoding of a derivation, its blake3 hash, and
 //! the dependency graph.
 
+pub mod cache;
 pub mod derivation;
 pub mod error;
 pub mod explain;

@@ -14,11 +14,13 @@ use grove_eval::{Base, DataStore, Evaluated, FsLoader, Options, RecipeInput, Ses
 use grove_syntax::SourceMap;
 use rayon::prelude::*;
 
+use crate::cache::{self, Cache, Stats};
 use crate::error::DeriveError;
 use crate::graph::{Graph, Preferences};
 use crate::layer::{RecipeFile, Workspace};
 use crate::providers;
-use crate::recipe::{self, Detailed, Inputs};
+use crate::recipe::{self, Detailed, Inputs, Recipe};
+use crate::sources::Origin;
 
 /// The axes of one configuration, and extra `--set VAR=value` settings.
 #[derive(Debug, Clone, Default)]
@@ -146,10 +148,12 @@ impl Project {
         self.session.evaluate_recipe(input, base).map_err(|e| DeriveError::eval(&recipe.path, e, &self.session))
     }
 
-    /// Evaluates every recipe in parallel; `each` turns an evaluation into
-    /// what the caller keeps (stores are large; keep only what is needed).
-    pub fn evaluate_all<T: Send>(
+    /// Evaluates the recipe files `which` (indexes into the workspace's
+    /// recipes) in parallel; `each` turns an evaluation into what the
+    /// caller keeps (stores are large; keep only what is needed).
+    pub fn evaluate_some<T: Send>(
         &self,
+        which: &[usize],
         base: &Base,
         each: impl Fn(usize, &RecipeFile, Evaluated) -> Result<T, DeriveError> + Sync,
     ) -> Vec<Result<T, DeriveError>> {
@@ -157,8 +161,13 @@ impl Project {
         // each worker copies the base once (through a lock, used only then).
         let shared = std::sync::Mutex::new(base.clone());
         let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let recipes = self.workspace.recipes.par_iter().enumerate();
-        recipes.map_init(copy, |base, (i, r)| self.evaluate(r, base).and_then(|e| each(i, r, e))).collect()
+        which
+            .par_iter()
+            .map_init(copy, |base, &i| {
+                let r = &self.workspace.recipes[i];
+                self.evaluate(r, base).and_then(|e| each(i, r, e))
+            })
+            .collect()
     }
 
     /// Reads an evaluated recipe file into its local derivation.
@@ -184,20 +193,70 @@ impl Project {
     /// Evaluates every recipe of the configuration `base` into the
     /// derivation graph; every error found on the way is returned.
     pub fn graph(&self, base: &Base) -> Result<Graph, Vec<DeriveError>> {
-        let results = self.evaluate_all(base, |i, _, e| self.extract(i, &e).map(|d| d.recipe));
-        let mut recipes = Vec::with_capacity(results.len());
+        self.graph_cached(base, None).map(|(g, _)| g)
+    }
+
+    /// The evaluation cache's key for this configuration; `build` names
+    /// grove's build (a change of grove must not reuse old results).
+    pub fn cache_key(&self, build: &[u8], config: &Configuration, base: &Base) -> [u8; 32] {
+        cache::key(build, &config.settings(), &base.files, &self.workspace.others)
+    }
+
+    /// [`Project::graph`], reusing what the cache file at `cache.0` (for
+    /// key `cache.1`) still holds, and saving what was evaluated anew.
+    pub fn graph_cached(&self, base: &Base, cache: Option<(&Path, [u8; 32])>) -> Result<(Graph, Stats), Vec<DeriveError>> {
+        let loaded = cache.map(|(path, key)| Cache::load(path, key));
+        let recipes = &self.workspace.recipes;
+        let appends_of = |i: usize| -> Vec<PathBuf> {
+            recipes[i].appends.iter().map(|&a| self.workspace.appends[a].path.clone()).collect()
+        };
+        let mut slots: Vec<Option<(Recipe, Vec<PathBuf>)>> = vec![None; recipes.len()];
+        let mut misses = Vec::new();
+        for (i, r) in recipes.iter().enumerate() {
+            match loaded.as_ref().and_then(|c| c.get(&r.path, &appends_of(i))) {
+                Some((recipe, read)) => slots[i] = Some((Recipe { file: i, ..recipe.clone() }, read.to_vec())),
+                None => misses.push(i),
+            }
+        }
+        let results = self.evaluate_some(&misses, base, |i, _, e| {
+            let detail = self.extract(i, &e)?;
+            let mut read = e.files;
+            read.extend(detail.origins.iter().filter_map(|o| match o {
+                Origin::Path(p) => Some(p.clone()),
+                Origin::Url(_) => None,
+            }));
+            Ok((detail.recipe, read))
+        });
         let mut errors = Vec::new();
-        for r in results {
+        for (&i, r) in misses.iter().zip(results) {
             match r {
-                Ok(r) => recipes.push(r),
+                Ok(done) => slots[i] = Some(done),
                 Err(e) => errors.push(e),
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        Graph::build(&self.workspace, recipes, &Preferences { store: &base.store })
+        let stats = Stats { reused: recipes.len() - misses.len(), evaluated: misses.len() };
+        let slots: Vec<(Recipe, Vec<PathBuf>)> = slots.into_iter().flatten().collect();
+        if let (Some(cache), Some((path, _))) = (&loaded, cache) {
+            if !misses.is_empty() || cache.stale > 0 || cache.len() != slots.len() {
+                let entries: Vec<_> = slots
+                    .iter()
+                    .map(|(r, read)| (recipes[r.file].path.clone(), appends_of(r.file), r.clone(), read.clone()))
+                    .collect();
+                // A cache that cannot be written costs time, never results.
+                let _ = cache.save(path, &entries);
+            }
+        }
+        let graph = Graph::build(&self.workspace, slots.into_iter().map(|(r, _)| r).collect(), &Preferences { store: &base.store })?;
+        Ok((graph, stats))
     }
+}
+
+/// Whether `path` names one of grove's embedded files (no file on disk).
+pub(crate) fn is_embedded(path: &Path) -> bool {
+    stdlib::lookup(path).is_some()
 }
 
 impl Project {

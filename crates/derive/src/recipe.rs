@@ -9,10 +9,11 @@ use grove_eval::{DataStore, EvalError, Value, expand_error_at};
 use crate::derivation::{DrvHash, Local, TASK_FLAGS, Task};
 use crate::sources::{self, Context, Origin, Source};
 
-/// A recipe as the graph sees it.
-#[derive(Debug, Clone)]
+/// A recipe as the graph sees it (and as the evaluation cache keeps it).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Recipe {
-    /// Index into [`crate::Workspace::recipes`].
+    /// Index into [`crate::Workspace::recipes`] (not cached: set on use).
+    #[serde(skip)]
     pub file: usize,
     pub pn: String,
     pub pv: String,

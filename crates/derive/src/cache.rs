@@ -1,0 +1,170 @@
+//! The evaluation cache: what evaluating each recipe yielded, kept between
+//! runs, and trusted only while nothing it came from has changed.
+//!
+//! One cache file holds one configuration of one workspace. It is valid as
+//! a whole while its *key* holds: grove's build, the command-line settings,
+//! every configuration file (by stamp), and the list of the layers' other
+//! files (so a class, an include or a `file://` source that appears or goes
+//! away, and could change what a lookup finds, invalidates everything). An
+//! entry is valid while its recipe's appends are the same and every file
+//! it read (recipe, appends, includes, classes, local sources) has the same
+//! stamp: size, modification and change times, inode. A recipe whose entry
+//! is not valid is evaluated again; errors are never cached.
+
+use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::recipe::Recipe;
+
+/// Bumped on any change of what is stored.
+const FORMAT: u32 = 1;
+
+/// What a file looked like: enough to notice an edit without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+    ino: u64,
+}
+
+impl Stamp {
+    /// The stamp of a file on disk; `None` if it cannot be read (which no
+    /// stored stamp equals). grove's embedded files have no stamp and are
+    /// covered by the build in the key.
+    pub fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(Stamp { len: m.len(), mtime: (m.mtime(), m.mtime_nsec()), ctime: (m.ctime(), m.ctime_nsec()), ino: m.ino() })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct File {
+    format: u32,
+    key: [u8; 32],
+    /// Every file any entry read, once.
+    files: Vec<(PathBuf, Option<Stamp>)>,
+    entries: Vec<Entry>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    recipe: PathBuf,
+    appends: Vec<PathBuf>,
+    /// Indexes into `File::files`.
+    read: Vec<u32>,
+    value: Recipe,
+}
+
+/// A loaded cache: the entries still valid, by recipe path.
+#[derive(Default)]
+pub struct Cache {
+    key: [u8; 32],
+    valid: FxHashMap<PathBuf, (Vec<PathBuf>, Recipe, Vec<PathBuf>)>,
+    /// Entries dropped because something changed (for the summary).
+    pub stale: usize,
+}
+
+/// How the run went, for the summary line.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub reused: usize,
+    pub evaluated: usize,
+}
+
+impl Cache {
+    /// Reads the cache at `path` for `key`; an absent, unreadable, foreign
+    /// or outdated file is an empty cache (a cache can only save work).
+    pub fn load(path: &Path, key: [u8; 32]) -> Cache {
+        let mut cache = Cache { key, ..Cache::default() };
+        let Ok(bytes) = std::fs::read(path) else { return cache };
+        let Ok(file) = postcard::from_bytes::<File>(&bytes) else { return cache };
+        if file.format != FORMAT || file.key != key {
+            return cache;
+        }
+        let fresh: Vec<bool> = file.files.iter().map(|(p, s)| s.is_none_or(|s| Stamp::of(p) == Some(s))).collect();
+        for e in file.entries {
+            if e.read.iter().all(|&i| fresh.get(i as usize).copied().unwrap_or(false)) {
+                let read = e.read.iter().map(|&i| file.files[i as usize].0.clone()).collect();
+                cache.valid.insert(e.recipe, (e.appends, e.value, read));
+            } else {
+                cache.stale += 1;
+            }
+        }
+        cache
+    }
+
+    /// How many entries are still valid.
+    pub fn len(&self) -> usize {
+        self.valid.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.valid.is_empty()
+    }
+
+    /// The cached recipe for this file and appends, if still valid.
+    pub fn get(&self, recipe: &Path, appends: &[PathBuf]) -> Option<(&Recipe, &[PathBuf])> {
+        let (a, r, read) = self.valid.get(recipe)?;
+        (a.as_slice() == appends).then_some((r, read.as_slice()))
+    }
+
+    /// Writes the cache for `entries` (recipe, appends, what it yielded,
+    /// the files it read) atomically: a temporary file renamed into place.
+    pub fn save(&self, path: &Path, entries: &[(PathBuf, Vec<PathBuf>, Recipe, Vec<PathBuf>)]) -> std::io::Result<()> {
+        let mut index: FxHashMap<&Path, u32> = FxHashMap::default();
+        let mut files: Vec<(PathBuf, Option<Stamp>)> = Vec::new();
+        let mut out = Vec::with_capacity(entries.len());
+        for (recipe, appends, value, read) in entries {
+            let mut ids = Vec::with_capacity(read.len());
+            for p in read {
+                let id = *index.entry(p.as_path()).or_insert_with(|| {
+                    let stamp = if crate::project::is_embedded(p) { None } else { Stamp::of(p) };
+                    files.push((p.clone(), stamp));
+                    (files.len() - 1) as u32
+                });
+                ids.push(id);
+            }
+            out.push(Entry { recipe: recipe.clone(), appends: appends.clone(), read: ids, value: value.clone() });
+        }
+        let file = File { format: FORMAT, key: self.key, files, entries: out };
+        let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&tmp, &bytes)?;
+        std::fs::rename(&tmp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    }
+}
+
+/// The key of a configuration's cache: grove's build (`build`), the
+/// command-line settings, each configuration file's stamp, and the list
+/// of the layers' other files.
+pub fn key(build: &[u8], settings: &[(&str, &str)], config_files: &[PathBuf], others: &[PathBuf]) -> [u8; 32] {
+    let mut h = blake3::Hasher::new_derive_key("grove 2026 evaluation cache key");
+    let mut field = |bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(&FORMAT.to_le_bytes());
+    field(env!("CARGO_PKG_VERSION").as_bytes());
+    field(build);
+    for (k, v) in settings {
+        field(k.as_bytes());
+        field(v.as_bytes());
+    }
+    for f in config_files {
+        field(f.as_os_str().as_encoded_bytes());
+        field(format!("{:?}", Stamp::of(f)).as_bytes());
+    }
+    for f in others {
+        field(f.as_os_str().as_encoded_bytes());
+    }
+    *h.finalize().as_bytes()
+}
