@@ -56,10 +56,6 @@ pub enum DeriveError {
     #[diagnostic(code(grove::derive::bad_preferred_provider), help("recipes that provide it: {}", candidates.join(", ")))]
     BadPreferredProvider { name: String, preferred: String, candidates: Vec<String> },
 
-    #[error("`{name}` is skipped: {reason}{}", wanted_by.as_ref().map(|w| format!(" (wanted by {w})")).unwrap_or_default())]
-    #[diagnostic(code(grove::derive::skipped), help("SKIP_RECIPE[{name}] is set in the configuration"))]
-    Skipped { name: String, reason: String, wanted_by: Option<String> },
-
     #[error("PREFERRED_VERSION_{name} is `{preferred}`, but the layers have {name} {}", available.join(", "))]
     #[diagnostic(code(grove::derive::no_preferred_version), help("change PREFERRED_VERSION_{name}, or add that version's recipe"))]
     NoPreferredVersion { name: String, preferred: String, available: Vec<String> },
