@@ -37,6 +37,12 @@ pub fn run(args: Args) -> Outcome {
         Ok(c) => c,
         Err(e) => return render::fail_derive(e),
     };
+    for append in project.workspace.dangling_appends() {
+        eprintln!(
+            "warning: {} matches no recipe (was the recipe renamed or upgraded?)",
+            display_path(&append.path)
+        );
+    }
     let configs = if args.matrix {
         match project.matrix(&config) {
             Ok(c) => c,

@@ -465,3 +465,49 @@ fn hashes_uncached(root: &Path) -> BTreeMap<String, String> {
         .map(|d| (d["name"].as_str().unwrap().to_string(), d["hash"].as_str().unwrap_or("skipped").to_string()))
         .collect()
 }
+
+#[test]
+fn the_base_is_an_input_of_every_other_recipe() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    write(
+        root,
+        &[
+            ("grove.conf", "LAYERS = \"layer\"\nBUILD_BASE = \"sysroot\"\n"),
+            ("layer/recipes/base/sysroot_12.gr", "SRC_URI = \"file://sysroot.tar\"\ninherit import\n"),
+            ("layer/recipes/base/files/sysroot.tar", "a Debian sysroot"),
+        ],
+    );
+    let before = hashes(root);
+    let run = grove(root, &["why", "app", "sysroot", "--json"]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["path"][0]["needs_next_as"], "base", "{}", run.stdout);
+    assert_eq!(grove(root, &["why", "sysroot", "sysroot"]).code, 0, "a recipe reaches itself trivially");
+    fs::write(root.join("layer/recipes/base/files/sysroot.tar"), "a newer sysroot").unwrap();
+    let after = hashes(root);
+    for name in ["sysroot", "zlib", "app"] {
+        assert_ne!(before[name], after[name], "{name} did not notice the new base");
+    }
+}
+
+#[test]
+fn dependencies_follow_the_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    write(root, &[("layer/recipes/libs/libarm_1.gr", "\n")]);
+    edit(root, APP_FILE, "DEPENDS = \"zlib\"", "DEPENDS = \"zlib\"\nDEPENDS:append:aarch64 = \" libarm\"");
+    assert_eq!(grove(root, &["why", "app", "libarm"]).code, 1);
+    assert_eq!(grove(root, &["why", "app", "libarm", "--arch", "aarch64"]).code, 0);
+}
+
+#[test]
+fn an_append_that_matches_nothing_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    write(tmp.path(), &[("layer/recipes/libs/zlib-ng_%.grappend", "\n")]);
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 0);
+    assert!(run.stderr.contains("warning: layer/recipes/libs/zlib-ng_%.grappend matches no recipe"), "{}", run.stderr);
+}
