@@ -51,6 +51,9 @@ impl ConfigArgs {
             Some(f) => Some(f.clone()),
             None => std::env::current_dir().ok().and_then(|d| Workspace::find(&d)),
         };
+        if conf.is_none() && self.layers.is_empty() {
+            return Err(DeriveError::NoWorkspace { dir: std::env::current_dir().unwrap_or_default() });
+        }
         let workspace = Workspace::open(conf.as_deref(), &self.layers)?;
         Ok(Project::new(workspace))
     }

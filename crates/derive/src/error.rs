@@ -14,6 +14,13 @@ pub enum DeriveError {
     #[diagnostic(code(grove::derive::io))]
     Io { path: PathBuf, reason: String },
 
+    #[error("no workspace: there is no grove.conf in {} or above it, and no --layer was given", dir.display())]
+    #[diagnostic(
+        code(grove::derive::no_workspace),
+        help("run grove in a directory with a grove.conf (LAYERS = \"...\"), or pass --workspace FILE or --layer DIR")
+    )]
+    NoWorkspace { dir: PathBuf },
+
     #[error("{} is not a layer: it has no conf/layer.conf", path.display())]
     #[diagnostic(code(grove::derive::not_a_layer), help("a layer is a directory with conf/layer.conf, recipes/ and classes/"))]
     NotALayer { path: PathBuf },
