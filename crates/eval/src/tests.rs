@@ -165,3 +165,25 @@ fn unexpanded_reads_do_not_expand_the_variable() {
     let d = eval("do_x = \"${do_x}\"\ndo_x() {\n    echo\n}\n");
     assert_eq!(var(&d, "do_x").as_deref(), Some("    echo\n"));
 }
+
+#[test]
+fn the_file_loader_never_reads_through_a_symlink_out_of_its_roots() {
+    use crate::{FsLoader, LoadError, Loader, Probe};
+    let root = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "s").unwrap();
+    std::fs::write(root.path().join("inside.gr"), "A = \"1\"\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), root.path().join("link.gr")).unwrap();
+    let loader = FsLoader::new([root.path().to_path_buf()]);
+    let real = root.path().canonicalize().unwrap();
+    // The fast path: a probed, canonical path.
+    let Probe::File(inside) = loader.probe(&real.join("inside.gr")) else { panic!("inside.gr is there") };
+    assert_eq!(loader.read_bytes(&inside).unwrap(), b"A = \"1\"\n");
+    // A symlink out, probed or read directly, is refused either way.
+    assert!(matches!(loader.probe(&real.join("link.gr")), Probe::Forbidden(_)));
+    assert_eq!(loader.read_bytes(&real.join("link.gr")), Err(LoadError::Forbidden));
+    // A file that became a symlink after it was probed is not followed.
+    std::fs::remove_file(&inside).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), &inside).unwrap();
+    assert_eq!(loader.read_bytes(&inside), Err(LoadError::Forbidden));
+}
