@@ -222,6 +222,7 @@ fn hostile_tarballs_are_refused_entry_by_entry_and_nothing_stays() {
         "nothing half-imported"
     );
     assert_eq!(f.tmp_entries(), 0);
+    assert_eq!(fsck["temp_files"], 0, "no staged temp file stays anywhere");
 
     // Device nodes alone are let through (skipped, named) when allowed.
     let devices = tarball(&f, "devices.tar", |b| {

@@ -443,11 +443,7 @@ impl Fsck<'_> {
     }
 
     fn temp(&mut self) -> Result<()> {
-        let tmp = self.store.tmp();
-        let entries: Vec<PathBuf> = fs::read_dir(&tmp)
-            .map_err(crate::error::io_err("read the directory", &tmp))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
+        let entries = reach::temp_files(self.store)?;
         self.report.temp_files = entries.len() as u64;
         if self.repair && !entries.is_empty() {
             for e in &entries {

@@ -18,6 +18,23 @@ pub(crate) fn temp_path(tmp_dir: &Path, hint: &str) -> PathBuf {
     tmp_dir.join(format!("{}-{n}-{hint}", std::process::id()))
 }
 
+/// How the temp files of a batch that sit beside their destination (in a
+/// fanned-out directory, `objects/ab/.tmp-…`) begin. No hashed name does,
+/// so fsck and gc tell them apart from what is stored.
+pub(crate) const TEMP_PREFIX: &str = ".tmp-";
+
+/// A fresh temp name in the directory of `dest`, so that moving it into
+/// place is a rename inside one directory: cheaper than a rename across
+/// directories, which the kernel serializes per file system.
+pub(crate) fn temp_beside(dest: &Path) -> PathBuf {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    dest.with_file_name(format!("{TEMP_PREFIX}{}-{n}", std::process::id()))
+}
+
+pub(crate) fn is_temp_name(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(TEMP_PREFIX.as_bytes())
+}
+
 /// Writes `bytes` to `dest` atomically and durably: temp file, fsync,
 /// rename, fsync of the directory. `mode` is applied before the rename.
 pub(crate) fn write_atomic(tmp_dir: &Path, dest: &Path, bytes: &[u8], mode: u32) -> Result<()> {

@@ -61,13 +61,11 @@ impl Store {
                 }
             }
         }
-        let tmp = self.tmp();
-        for e in fs::read_dir(&tmp).map_err(crate::error::io_err("read the directory", &tmp))? {
-            let Ok(e) = e else { continue };
+        for path in reach::temp_files(self)? {
             report.temp_files += 1;
-            report.freed += size_of(&e.path());
+            report.freed += size_of(&path);
             if !dry_run {
-                fsutil::remove_any(&e.path()).map_err(crate::error::io_err("remove", e.path()))?;
+                fsutil::remove_any(&path).map_err(crate::error::io_err("remove", &path))?;
             }
         }
         if !dry_run {

@@ -87,7 +87,7 @@ impl Store {
     pub fn put_object(&self, kind: ObjectKind, content: &[u8]) -> Result<ObjectId> {
         let id = kind.id(content);
         let dest = self.object_path(&id);
-        if fs::symlink_metadata(&dest).is_ok() {
+        if present(&dest, content.len() as u64) {
             return Ok(id);
         }
         let tmp = fsutil::temp_path(&self.tmp(), "obj");
@@ -100,6 +100,15 @@ impl Store {
         fsutil::rename_durably(&tmp, &dest)?;
         Ok(id)
     }
+}
+
+/// Whether an object of `size` bytes is stored at `dest`. One of another
+/// size is damaged (a file system that lost a write in a power cut, or a
+/// hand that truncated it): the writer puts a good copy over it instead
+/// of naming it, so adding the content again heals the store. Costs
+/// nothing more than the `lstat` that asks whether it exists.
+pub(crate) fn present(dest: &Path, size: u64) -> bool {
+    fs::symlink_metadata(dest).is_ok_and(|m| m.len() == size)
 }
 
 /// Reads a stored object file: its kind from its type and mode, and its

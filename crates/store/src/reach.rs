@@ -134,7 +134,8 @@ impl Marker<'_> {
 }
 
 /// Every file in a fanned-out directory (`dir/ab/<hex><suffix>`), with the
-/// hash its name gives (`None` for a name that is not one).
+/// hash its name gives (`None` for a name that is not one). Temp files of
+/// batches (`.tmp-…`, see [`temp_files`]) are left out.
 pub(crate) fn list_hashed(dir: &Path, suffix: &str) -> Result<Vec<(PathBuf, Option<Hash>)>> {
     let mut out = Vec::new();
     for fan in fs::read_dir(dir).map_err(io_err("read the directory", dir))? {
@@ -149,6 +150,9 @@ pub(crate) fn list_hashed(dir: &Path, suffix: &str) -> Result<Vec<(PathBuf, Opti
             .unwrap_or_default();
         for e in entries {
             let path = e.map_err(io_err("read the directory", &fan))?.path();
+            if path.file_name().is_some_and(crate::fsutil::is_temp_name) {
+                continue;
+            }
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -158,6 +162,33 @@ pub(crate) fn list_hashed(dir: &Path, suffix: &str) -> Result<Vec<(PathBuf, Opti
                 .filter(|h| h.starts_with(&prefix) && prefix.len() == 2)
                 .and_then(Hash::from_hex);
             out.push((path, hash));
+        }
+    }
+    Ok(out)
+}
+
+/// Every temp file of a write in progress, or of one that was killed: the
+/// entries of `tmp/`, and the `.tmp-…` files that batches stage beside
+/// their destination in `objects/ab/` and `trees/ab/`.
+pub(crate) fn temp_files(store: &Store) -> Result<Vec<PathBuf>> {
+    let tmp = store.tmp();
+    let mut out: Vec<PathBuf> = fs::read_dir(&tmp)
+        .map_err(io_err("read the directory", &tmp))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    for dir in ["objects", "trees"] {
+        let dir = store.dir(dir);
+        for fan in fs::read_dir(&dir).map_err(io_err("read the directory", &dir))? {
+            let fan = fan.map_err(io_err("read the directory", &dir))?.path();
+            let Ok(entries) = fs::read_dir(&fan) else {
+                continue;
+            };
+            out.extend(
+                entries
+                    .filter_map(|e| e.ok())
+                    .filter(|e| crate::fsutil::is_temp_name(&e.file_name()))
+                    .map(|e| e.path()),
+            );
         }
     }
     Ok(out)

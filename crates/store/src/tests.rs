@@ -287,6 +287,11 @@ fn directory_import_refuses_escaping_symlinks_and_special_files() {
         "nothing half-imported"
     );
     assert_eq!(fs::read_dir(f.store.tmp()).unwrap().count(), 0);
+    assert_eq!(
+        f.store.fsck(false).unwrap().temp_files,
+        0,
+        "no temp file staged beside its destination stays"
+    );
 
     // Allowed, the FIFO is skipped and reported; the symlinks still are not.
     fs::remove_file(src.join("abs")).unwrap();
@@ -417,6 +422,43 @@ fn fsck_finds_a_flipped_byte_and_repair_lets_a_re_add_heal() {
     );
     f.store
         .import_path(&src, &ImportOptions::default())
+        .unwrap();
+    assert!(f.store.fsck(false).unwrap().is_clean());
+}
+
+/// A power cut on a file system that reorders writes can leave an object
+/// that is shorter than its content (often empty). fsck says so, and the
+/// next import of that content puts a whole copy in its place, with or
+/// without a repair first.
+#[test]
+fn a_truncated_object_is_reported_and_replaced_by_the_next_add() {
+    let f = fixture();
+    let src = f.root.join("src");
+    sample(&src);
+    let tree = add(&f.store, &src);
+    f.store.set_root("sample", GcRoot::Tree(tree)).unwrap();
+    let tool = f.store.object_path(&ObjectKind::Exec.id(b"#!/bin/sh\necho hi\n"));
+    for cut in [0, 5] {
+        fs::set_permissions(&tool, fs::Permissions::from_mode(0o755)).unwrap();
+        let bytes = fs::read(&tool).unwrap();
+        fs::write(&tool, &bytes[..cut]).unwrap();
+        fs::set_permissions(&tool, fs::Permissions::from_mode(0o555)).unwrap();
+        let report = f.store.fsck(false).unwrap();
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert!(report.problems[0].detail.contains("does not hash"));
+        // A new directory, so the ingest cache does not answer for it.
+        let again = f.root.join(format!("again{cut}"));
+        sample(&again);
+        assert_eq!(add(&f.store, &again), tree);
+        assert!(f.store.fsck(false).unwrap().is_clean(), "cut at {cut}");
+        assert_eq!(fs::read(&tool).unwrap(), b"#!/bin/sh\necho hi\n");
+    }
+    // One object alone (not through an import) heals the same way.
+    fs::set_permissions(&tool, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(&tool, b"").unwrap();
+    fs::set_permissions(&tool, fs::Permissions::from_mode(0o555)).unwrap();
+    f.store
+        .put_object(ObjectKind::Exec, b"#!/bin/sh\necho hi\n")
         .unwrap();
     assert!(f.store.fsck(false).unwrap().is_clean());
 }

@@ -1,7 +1,15 @@
-//! A batch of staged writes: temp files in `tmp/<batch>/`, flushed with
-//! one `syncfs`, then renamed into place objects first, trees after, so a
-//! tree is never visible before what it names. Dropped uncommitted, a
-//! batch removes its temp files; killed, it leaves them for fsck/gc.
+//! A batch of staged writes, flushed with one `syncfs` and then renamed
+//! into place objects first, trees after, so a tree is never visible
+//! before what it names. A temp file whose destination is known when it
+//! is written (most objects, every tree) sits beside it under a `.tmp-`
+//! name, so that moving it into place is a rename within one directory;
+//! streamed content, named only once read, waits in `tmp/<batch>/`.
+//! Dropped uncommitted, a batch removes its temp files; killed, it leaves
+//! them for fsck/gc.
+//!
+//! No object is flushed on its own: the one `syncfs` before the first
+//! rename makes every staged file durable, so no object can be visible
+//! under its name with less than its content, even after a power cut.
 
 use std::collections::HashSet;
 use std::fs;
@@ -13,9 +21,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::Store;
-use crate::error::{Result, io_err};
+use crate::error::{Result, StoreError, io_err};
 use crate::fsutil;
 use crate::id::{Hash, ObjectId, TreeId};
+use crate::import::flush::Flusher;
 use crate::object::{self, ObjectKind};
 use crate::tree::Tree;
 
@@ -28,8 +37,13 @@ pub(crate) struct Batch<'s> {
     trees: Mutex<Vec<(PathBuf, PathBuf)>>,
     /// Files adopted as they are (a consumed import): hardlinked into place.
     adopted: Mutex<Vec<(PathBuf, PathBuf)>>,
+    flusher: Flusher,
     committed: bool,
 }
+
+/// What a new file costs the disk beyond its bytes (its inode and name),
+/// counted so that many small files also start background flushes.
+const PER_FILE: u64 = 512;
 
 impl<'s> Batch<'s> {
     pub fn new(store: &'s Store) -> Result<Batch<'s>> {
@@ -43,6 +57,7 @@ impl<'s> Batch<'s> {
             objects: Mutex::new(Vec::new()),
             trees: Mutex::new(Vec::new()),
             adopted: Mutex::new(Vec::new()),
+            flusher: Flusher::new(store.root())?,
             committed: false,
         })
     }
@@ -80,9 +95,9 @@ impl<'s> Batch<'s> {
     pub fn add_bytes(&self, kind: ObjectKind, content: &[u8]) -> Result<ObjectId> {
         let id = kind.id(content);
         let dest = self.store.object_path(&id);
-        if self.claim(id.0, fs::symlink_metadata(&dest).is_ok()) {
-            let tmp = self.temp();
-            object::write_object_temp(&tmp, kind, content)?;
+        if self.claim(id.0, object::present(&dest, content.len() as u64)) {
+            let tmp = write_beside(&dest, |tmp| object::write_object_temp(tmp, kind, content))?;
+            self.flusher.staged(content.len() as u64 + PER_FILE);
             self.objects
                 .lock()
                 .expect("no panics while held")
@@ -95,19 +110,20 @@ impl<'s> Batch<'s> {
     pub fn add_large(&self, kind: ObjectKind, src: &Path) -> Result<(ObjectId, u64)> {
         let tmp = self.temp();
         let (id, size) = object::copy_large_temp(src, &tmp, kind)?;
-        Ok((self.keep_or_drop(id, tmp)?, size))
+        Ok((self.keep_or_drop(id, size, tmp)?, size))
     }
 
     /// Adds a file read from a stream (a tar entry), hashing as it goes.
     pub fn add_stream(&self, kind: ObjectKind, reader: &mut dyn Read) -> Result<(ObjectId, u64)> {
         let tmp = self.temp();
         let (id, size) = object::stream_temp(reader, &tmp, kind)?;
-        Ok((self.keep_or_drop(id, tmp)?, size))
+        Ok((self.keep_or_drop(id, size, tmp)?, size))
     }
 
-    fn keep_or_drop(&self, id: ObjectId, tmp: PathBuf) -> Result<ObjectId> {
+    fn keep_or_drop(&self, id: ObjectId, size: u64, tmp: PathBuf) -> Result<ObjectId> {
         let dest = self.store.object_path(&id);
-        if self.claim(id.0, fs::symlink_metadata(&dest).is_ok()) {
+        if self.claim(id.0, object::present(&dest, size)) {
+            self.flusher.staged(size + PER_FILE);
             self.objects
                 .lock()
                 .expect("no panics while held")
@@ -134,8 +150,9 @@ impl<'s> Batch<'s> {
         let id = tree.id();
         let dest = self.store.tree_path(&id);
         if self.claim(id.0, dest.exists()) {
-            let tmp = self.temp();
-            fs::write(&tmp, tree.encode()).map_err(io_err("write", &tmp))?;
+            let bytes = tree.encode();
+            let tmp = write_beside(&dest, |tmp| fs::write(tmp, &bytes).map_err(io_err("write", tmp)))?;
+            self.flusher.staged(bytes.len() as u64 + PER_FILE);
             self.trees
                 .lock()
                 .expect("no panics while held")
@@ -147,13 +164,12 @@ impl<'s> Batch<'s> {
     /// Flushes and renames everything into place; returns how many
     /// objects and trees were new.
     pub fn commit(mut self) -> Result<u64> {
-        let objects = std::mem::take(&mut *self.objects.lock().expect("no panics while held"));
-        let trees = std::mem::take(&mut *self.trees.lock().expect("no panics while held"));
-        let adopted = std::mem::take(&mut *self.adopted.lock().expect("no panics while held"));
+        let objects = self.objects.get_mut().expect("no panics while held");
+        let trees = self.trees.get_mut().expect("no panics while held");
+        let adopted = self.adopted.get_mut().expect("no panics while held");
         let count = (objects.len() + trees.len() + adopted.len()) as u64;
         if count > 0 {
-            let root = self.store.root();
-            fsutil::sync_fs(root)?;
+            self.flusher.flush_all()?;
             objects
                 .par_iter()
                 .try_for_each(|(tmp, dest)| fsutil::rename_creating_parent(tmp, dest))?;
@@ -161,13 +177,13 @@ impl<'s> Batch<'s> {
                 .par_iter()
                 .try_for_each(|(src, dest)| fsutil::link_creating_parent(src, dest))?;
             if !trees.is_empty() {
-                fsutil::sync_fs(root)?;
+                self.flusher.flush()?;
                 // In the order they were made: subtrees before their parents.
-                for (tmp, dest) in &trees {
+                for (tmp, dest) in trees.iter() {
                     fsutil::rename_creating_parent(tmp, dest)?;
                 }
             }
-            fsutil::sync_fs(root)?;
+            self.flusher.flush()?;
         }
         self.committed = true;
         let _ = fs::remove_dir_all(&self.dir);
@@ -178,7 +194,29 @@ impl<'s> Batch<'s> {
 impl Drop for Batch<'_> {
     fn drop(&mut self) {
         if !self.committed {
+            // Those already renamed into place are gone from here: nothing
+            // else has these names.
+            let objects = self.objects.get_mut().expect("no panics while held");
+            let trees = self.trees.get_mut().expect("no panics while held");
+            for (tmp, _) in objects.iter().chain(trees.iter()) {
+                let _ = fs::remove_file(tmp);
+            }
             let _ = fsutil::remove_any(&self.dir);
         }
     }
+}
+
+/// Writes a temp file beside `dest` with `write`, creating the fanned-out
+/// directory the first time it is needed.
+fn write_beside(dest: &Path, write: impl Fn(&Path) -> Result<()>) -> Result<PathBuf> {
+    let tmp = fsutil::temp_beside(dest);
+    match write(&tmp) {
+        Err(StoreError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
+            let dir = dest.parent().expect("a fanned-out path has a parent");
+            fs::create_dir_all(dir).map_err(io_err("create", dir))?;
+            write(&tmp)?;
+        }
+        r => r?,
+    }
+    Ok(tmp)
 }

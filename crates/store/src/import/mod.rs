@@ -8,6 +8,7 @@
 mod batch;
 mod cache;
 mod dir;
+mod flush;
 mod node;
 mod tar;
 
