@@ -206,11 +206,16 @@ fn normalize_created(f: &File, path: &Path, kind: ObjectKind) -> Result<()> {
     Ok(())
 }
 
-/// Copies a large file into a temp object file (by the kernel) and hashes
-/// the copy, so the name always matches what is stored.
-pub(crate) fn copy_large_temp(src: &Path, tmp: &Path, kind: ObjectKind) -> Result<(ObjectId, u64)> {
-    let size = fs::copy(src, tmp).map_err(io_err("copy", src))?;
-    let f = File::open(tmp).map_err(io_err("open", tmp))?;
+/// Copies a large file, open as `src`, into a temp object file (by the
+/// kernel) and hashes the copy, so the name always matches what is stored.
+pub(crate) fn copy_large_temp(
+    src: &mut File,
+    src_path: &Path,
+    tmp: &Path,
+    kind: ObjectKind,
+) -> Result<(ObjectId, u64)> {
+    let mut f = create_object_file(tmp, kind)?;
+    let size = std::io::copy(src, &mut f).map_err(io_err("copy", src_path))?;
     normalize(&f, tmp, kind)?;
     let mut h = hasher(kind);
     h.update_mmap_rayon(tmp).map_err(io_err("read", tmp))?;

@@ -310,6 +310,34 @@ fn directory_import_refuses_escaping_symlinks_and_special_files() {
     assert_eq!(ok.skipped[0].entry, "fifo");
 }
 
+/// A directory swapped for a symlink to somewhere else while the import
+/// walks it (a build still running, a hostile process) does not lead the
+/// import out of the tree: files are opened relative to the directory
+/// that was listed, never through a path resolved again.
+#[test]
+fn a_directory_swapped_for_a_symlink_mid_import_is_not_followed() {
+    let f = fixture();
+    let src = f.root.join("swap-src");
+    write(&src.join("d/secret"), "inside\n", 0o644);
+    let outside = f.root.join("outside");
+    write(&outside.join("secret"), "OUTSIDE\n", 0o644);
+    let (d, moved) = (src.join("d"), f.root.join("d-moved"));
+    let (d2, outside2) = (d.clone(), outside.clone());
+    *crate::import::BEFORE_OPEN.lock().unwrap() = Some(Box::new(move |path: &Path| {
+        if path.ends_with("swap-src/d/secret") && !moved.exists() {
+            fs::rename(&d2, &moved).unwrap();
+            symlink(&outside2, &d2).unwrap();
+        }
+    }));
+    let result = f.store.import_path(&src, &ImportOptions::default());
+    *crate::import::BEFORE_OPEN.lock().unwrap() = None;
+    assert!(fs::symlink_metadata(&d).unwrap().is_symlink(), "the swap happened");
+    let tree = f.store.read_tree(&result.unwrap().tree).unwrap();
+    let sub = f.store.read_tree(&tree.entries()[0].subtree().unwrap()).unwrap();
+    let (_, content) = f.store.read_object(&sub.entries()[0].object().unwrap()).unwrap();
+    assert_eq!(content, b"inside\n");
+}
+
 #[test]
 fn refs_update_atomically_with_history_and_compare_and_swap() {
     let f = fixture();

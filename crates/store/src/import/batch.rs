@@ -107,9 +107,9 @@ impl<'s> Batch<'s> {
     }
 
     /// Adds a large file: the kernel copies it, the copy is hashed.
-    pub fn add_large(&self, kind: ObjectKind, src: &Path) -> Result<(ObjectId, u64)> {
+    pub fn add_large(&self, kind: ObjectKind, src: &mut fs::File, path: &Path) -> Result<(ObjectId, u64)> {
         let tmp = self.temp();
-        let (id, size) = object::copy_large_temp(src, &tmp, kind)?;
+        let (id, size) = object::copy_large_temp(src, path, &tmp, kind)?;
         Ok((self.keep_or_drop(id, size, tmp)?, size))
     }
 

@@ -10,9 +10,8 @@
 //! the file system's timestamp granularity could otherwise look unchanged.
 
 use std::collections::HashMap;
-use std::fs::{self, Metadata};
+use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -38,7 +37,21 @@ pub(crate) struct Stat {
 }
 
 impl Stat {
-    pub fn of(m: &Metadata) -> Stat {
+    /// From what `statat`/`fstat` said.
+    pub fn from_raw(s: &rustix::fs::Stat) -> Stat {
+        Stat {
+            dev: s.st_dev as u64,
+            ino: s.st_ino as u64,
+            size: s.st_size as u64,
+            mtime: s.st_mtime as i64 * 1_000_000_000 + s.st_mtime_nsec as i64,
+            ctime: s.st_ctime as i64 * 1_000_000_000 + s.st_ctime_nsec as i64,
+            mode: s.st_mode as u32,
+        }
+    }
+
+    #[cfg(test)]
+    pub fn of(m: &fs::Metadata) -> Stat {
+        use std::os::unix::fs::MetadataExt;
         Stat {
             dev: m.dev(),
             ino: m.ino(),

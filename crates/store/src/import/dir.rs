@@ -1,14 +1,18 @@
 //! Importing a directory: walked in parallel (each directory's entries on
 //! rayon), each regular file read once, hashed and staged.
 
-use std::fs::{self, DirEntry, File};
+use std::ffi::{CStr, OsStr};
+use std::fs::{self, File};
 use std::io::Read;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::Ordering as AtomicOrdering;
 
 use rayon::prelude::*;
+use rustix::fs::{AtFlags, Dir, FileType, Mode, OFlags};
 
 use crate::Store;
 use crate::error::{Rejection, Result, StoreError, io_err};
@@ -60,7 +64,8 @@ pub(crate) fn stage<'s>(
             Cache::load(store, root)
         },
     };
-    let tree = walk.dir(root, b"")?;
+    let top = File::open(root).map_err(io_err("open the directory", root))?;
+    let tree = walk.dir(&OwnedFd::from(top), root, b"")?;
     let targets = walk.targets.into_inner().expect("no panics while held");
     let mut rejections = walk.rejections.into_inner().expect("no panics while held");
     rejections.extend(tree.escaping_symlinks(&targets));
@@ -93,120 +98,184 @@ pub(crate) fn stage<'s>(
 }
 
 impl Walk<'_, '_> {
-    fn dir(&self, path: &Path, rel: &[u8]) -> Result<Node> {
-        let entries: Vec<DirEntry> = fs::read_dir(path)
-            .and_then(|d| d.collect())
-            .map_err(io_err("read the directory", path))?;
-        let children = entries
+    /// Walks the directory open as `fd` (at `path`, for messages; `rel` in
+    /// the tree). Everything below is opened relative to its directory's
+    /// descriptor and never through a symlink, so a directory swapped for
+    /// a symlink during the walk cannot lead it out of the tree.
+    fn dir(&self, fd: &OwnedFd, path: &Path, rel: &[u8]) -> Result<Node> {
+        let unreadable = |e: rustix::io::Errno| io_err("read the directory", path)(e.into());
+        let mut names = Vec::new();
+        let mut dir = Dir::read_from(fd).map_err(unreadable)?;
+        while let Some(e) = dir.read() {
+            let e = e.map_err(unreadable)?;
+            let name = e.file_name();
+            if name.to_bytes() != b"." && name.to_bytes() != b".." {
+                names.push((name.to_owned(), e.file_type()));
+            }
+        }
+        let children = names
             .par_iter()
-            .map(|e| self.entry(e, rel))
+            .map(|(name, ft)| self.entry(fd, path, rel, name, *ft))
             .collect::<Result<Vec<_>>>()?;
         Ok(Node::Dir(children.into_iter().flatten().collect()))
     }
 
-    fn entry(&self, e: &DirEntry, rel: &[u8]) -> Result<Option<(Vec<u8>, Node)>> {
-        let name = e.file_name().as_bytes().to_vec();
+    fn entry(
+        &self,
+        at: &OwnedFd,
+        dir: &Path,
+        rel: &[u8],
+        name: &CStr,
+        ft: FileType,
+    ) -> Result<Option<(Vec<u8>, Node)>> {
+        let name_bytes = name.to_bytes().to_vec();
         let mut entry_rel = rel.to_vec();
         if !entry_rel.is_empty() {
             entry_rel.push(b'/');
         }
-        entry_rel.extend_from_slice(&name);
-        let path = e.path();
-        let ft = e.file_type().map_err(io_err("read", &path))?;
-        let node = if ft.is_dir() {
-            self.dir(&path, &entry_rel)?
-        } else if ft.is_file() {
-            let meta = e.metadata().map_err(io_err("read", &path))?;
-            let stat = Stat::of(&meta);
-            let cached = self
-                .cache
-                .lookup(&entry_rel, &stat)
-                .filter(|(_, id)| self.batch.has_object(id));
-            let (kind, id, size) = match cached {
-                Some((kind, id)) => (kind, id, meta.len()),
-                None => self.file(&path, &meta)?,
-            };
-            self.cache.record(entry_rel, stat, kind, id);
-            let (kind, hash) = (EntryKind::of_object(kind), id.0);
-            self.files
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Node::Leaf { kind, hash, size }
-        } else if ft.is_symlink() {
-            let target = fs::read_link(&path).map_err(io_err("read the symlink", &path))?;
-            let target = target.as_os_str().as_bytes().to_vec();
-            let id = self.batch.add_bytes(ObjectKind::Symlink, &target)?;
-            let size = target.len() as u64;
-            self.targets
-                .lock()
-                .expect("no panics while held")
-                .insert(id.0, target);
-            self.files
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Node::Leaf {
-                kind: EntryKind::Symlink,
-                hash: id.0,
-                size,
-            }
-        } else {
-            let what = if ft.is_block_device() {
-                "a block device node"
-            } else if ft.is_char_device() {
-                "a character device node"
-            } else if ft.is_fifo() {
-                "a FIFO"
-            } else {
-                "a socket"
-            };
-            let r = Rejection {
-                entry: show(&entry_rel),
-                reason: what.to_string(),
-            };
-            let list = if self.options.allow_devices {
-                &self.skipped
-            } else {
-                &self.rejections
-            };
-            list.lock().expect("no panics while held").push(r);
-            return Ok(None);
+        entry_rel.extend_from_slice(&name_bytes);
+        let path = dir.join(OsStr::from_bytes(&name_bytes));
+        let lstat = || {
+            rustix::fs::statat(at, name, AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| io_err("read", &path)(e.into()))
         };
-        Ok(Some((name, node)))
+        let (ft, stat) = match ft {
+            FileType::Unknown => {
+                let st = lstat()?;
+                (FileType::from_raw_mode(st.st_mode as _), Some(st))
+            }
+            ft => (ft, None),
+        };
+        let node = match ft {
+            FileType::Directory => {
+                let fd = rustix::fs::openat(at, name, DIR_FLAGS, Mode::empty())
+                    .map_err(|e| io_err("open the directory", &path)(e.into()))?;
+                self.dir(&fd, &path, &entry_rel)?
+            }
+            FileType::RegularFile => {
+                let st = match stat {
+                    Some(st) => st,
+                    None => lstat()?,
+                };
+                let stat = Stat::from_raw(&st);
+                let cached = self
+                    .cache
+                    .lookup(&entry_rel, &stat)
+                    .filter(|(_, id)| self.batch.has_object(id));
+                let (kind, id, size, stat) = match cached {
+                    Some((kind, id)) => (kind, id, st.st_size as u64, stat),
+                    None => self.file(at, name, &path)?,
+                };
+                self.cache.record(entry_rel, stat, kind, id);
+                self.files.fetch_add(1, AtomicOrdering::Relaxed);
+                Node::Leaf {
+                    kind: EntryKind::of_object(kind),
+                    hash: id.0,
+                    size,
+                }
+            }
+            FileType::Symlink => {
+                let target = rustix::fs::readlinkat(at, name, Vec::new())
+                    .map_err(|e| io_err("read the symlink", &path)(e.into()))?
+                    .into_bytes();
+                let id = self.batch.add_bytes(ObjectKind::Symlink, &target)?;
+                let size = target.len() as u64;
+                self.targets
+                    .lock()
+                    .expect("no panics while held")
+                    .insert(id.0, target);
+                self.files.fetch_add(1, AtomicOrdering::Relaxed);
+                Node::Leaf {
+                    kind: EntryKind::Symlink,
+                    hash: id.0,
+                    size,
+                }
+            }
+            other => {
+                let what = match other {
+                    FileType::BlockDevice => "a block device node",
+                    FileType::CharacterDevice => "a character device node",
+                    FileType::Fifo => "a FIFO",
+                    _ => "a socket",
+                };
+                let r = Rejection {
+                    entry: show(&entry_rel),
+                    reason: what.to_string(),
+                };
+                let list = if self.options.allow_devices {
+                    &self.skipped
+                } else {
+                    &self.rejections
+                };
+                list.lock().expect("no panics while held").push(r);
+                return Ok(None);
+            }
+        };
+        Ok(Some((name_bytes, node)))
     }
 
-    /// Reads, hashes and stages one regular file (`meta` from the walk's
-    /// `lstat`), never following a symlink swapped in since.
-    fn file(&self, path: &Path, meta: &fs::Metadata) -> Result<(ObjectKind, ObjectId, u64)> {
-        let mut f = File::options()
-            .read(true)
-            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-            .open(path)
-            .map_err(io_err("open", path))?;
-        let kind = if meta.mode() & 0o111 != 0 {
+    /// Opens (never through a symlink, never blocking on a FIFO swapped in
+    /// since the listing), reads, hashes and stages one regular file; what
+    /// is read is what `fstat` of the open file describes.
+    fn file(&self, at: &OwnedFd, name: &CStr, path: &Path) -> Result<(ObjectKind, ObjectId, u64, Stat)> {
+        #[cfg(test)]
+        if let Some(hook) = BEFORE_OPEN.lock().expect("no panics while held").as_ref() {
+            hook(path);
+        }
+        let fd = rustix::fs::openat(at, name, FILE_FLAGS, Mode::empty())
+            .map_err(|e| io_err("open", path)(e.into()))?;
+        let meta = rustix::fs::fstat(&fd).map_err(|e| io_err("read", path)(e.into()))?;
+        if FileType::from_raw_mode(meta.st_mode as _) != FileType::RegularFile {
+            return Err(io_err("read", path)(std::io::Error::other(
+                "it stopped being a regular file during the import",
+            )));
+        }
+        let stat = Stat::from_raw(&meta);
+        let mut f = File::from(fd);
+        let len = meta.st_size as u64;
+        let kind = if meta.st_mode as u32 & 0o111 != 0 {
             ObjectKind::Exec
         } else {
             ObjectKind::File
         };
-        if self.adopt_on == Some(meta.dev()) && meta.nlink() == 1 {
-            let (id, size) = if meta.len() >= LARGE {
+        if self.adopt_on == Some(meta.st_dev as u64) && meta.st_nlink == 1 {
+            let (id, size) = if len >= LARGE {
                 let mut h = object::hasher(kind);
                 h.update_mmap_rayon(path).map_err(io_err("read", path))?;
-                (ObjectId(Hash(*h.finalize().as_bytes())), meta.len())
+                (ObjectId(Hash(*h.finalize().as_bytes())), len)
             } else {
-                let buf = read_all(&mut f, meta.len(), path)?;
+                let buf = read_all(&mut f, len, path)?;
                 (kind.id(&buf), buf.len() as u64)
             };
             object::normalize(&f, path, kind)?;
             self.batch.adopt(id, path);
-            return Ok((kind, id, size));
+            return Ok((kind, id, size, stat));
         }
-        let (id, size) = if meta.len() >= LARGE {
-            self.batch.add_large(kind, path)?
+        let (id, size) = if len >= LARGE {
+            self.batch.add_large(kind, &mut f, path)?
         } else {
-            let buf = read_all(&mut f, meta.len(), path)?;
+            let buf = read_all(&mut f, len, path)?;
             (self.batch.add_bytes(kind, &buf)?, buf.len() as u64)
         };
-        Ok((kind, id, size))
+        Ok((kind, id, size, stat))
     }
 }
+
+/// Lets a test change the tree between the listing and the open of a file.
+#[cfg(test)]
+pub(crate) type Hook = Box<dyn Fn(&Path) + Send>;
+#[cfg(test)]
+pub(crate) static BEFORE_OPEN: Mutex<Option<Hook>> = Mutex::new(None);
+
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+const FILE_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::NOCTTY)
+    .union(OFlags::CLOEXEC);
 
 /// Reads a file of (about) `len` bytes: one `read` for a file that did
 /// not grow since it was measured, where `read_to_end` makes three calls.

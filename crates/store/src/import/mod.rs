@@ -15,6 +15,8 @@ mod tar;
 use std::path::Path;
 
 pub(crate) use batch::Batch;
+#[cfg(test)]
+pub(crate) use dir::BEFORE_OPEN;
 
 use crate::Store;
 use crate::error::{Rejection, Result, io_err};
