@@ -1,15 +1,19 @@
-//! The evaluation benchmark: parse and evaluate a generated layer of
-//! realistic recipes (see `generate.rs`), in parallel, the way a build
-//! would before scheduling anything.
+//! The evaluation and derivation benchmark: parse and evaluate a generated
+//! workspace of realistic recipes (see `generate.rs`), in parallel, and
+//! derive it to its hashed graph, the way a build would before scheduling
+//! anything.
 //!
 //! A plain `main` (the target has `harness = false`), so the figures are
 //! exactly these:
 //!
-//! - **eval**: every recipe parsed and evaluated (includes, classes,
-//!   `EXPORT_FUNCTIONS`, finalize), a fresh `Session` per iteration so no
-//!   parse is reused between iterations;
+//! - **eval**: every recipe parsed and evaluated alone (includes, classes,
+//!   `EXPORT_FUNCTIONS`, finalize; each recipe reads the distribution's
+//!   class itself), a fresh `Session` per iteration so no parse is reused
+//!   between iterations (issue 2's figure);
 //! - **eval+expand**: the same, plus `store.get` on every variable of every
-//!   recipe, the honest "fully evaluated" figure.
+//!   recipe, the honest "fully evaluated" figure;
+//! - **configured**, **graph**, **matrix** and the runs of the `grove`
+//!   binary (cold, first, no-op): the derivation, see `derive.rs`.
 //!
 //! Each is run `GROVE_BENCH_ITERATIONS` times (default 5) after one
 //! untimed pass that also checks that every recipe evaluates and expands
@@ -25,10 +29,13 @@
 //! - `GROVE_BENCH_FRESH=0`: skip the fresh-process memory runs;
 //! - `GROVE_BENCH_DIR=DIR`: generate the layer into DIR and keep it
 //!   (default: a temporary directory, removed at the end);
-//! - `GROVE_BENCH_PHASES=eval,expand`: which timed phases to run (for
-//!   profiling one of them);
+//! - `GROVE_BENCH_PHASES=eval,expand,configured,graph,matrix,cli`: which
+//!   timed phases to run (default: all);
+//! - `GROVE_BENCH_GROVE=PATH`: the `grove` binary to time (default: the one
+//!   cargo built with this benchmark);
 //! - `RAYON_NUM_THREADS=N`: the number of threads (default: all cores).
 
+mod derive;
 mod generate;
 
 
@@ -75,7 +82,8 @@ fn main() -> ExitCode {
     };
     let iterations = env_usize("GROVE_BENCH_ITERATIONS").unwrap_or(5).max(1);
     let fresh = !env::var("GROVE_BENCH_FRESH").is_ok_and(|v| v == "0");
-    let phases = env::var("GROVE_BENCH_PHASES").unwrap_or_else(|_| "eval,expand".to_string());
+    let phases =
+        env::var("GROVE_BENCH_PHASES").unwrap_or_else(|_| "eval,expand,configured,graph,matrix,cli".to_string());
 
     println!("grove evaluation benchmark");
     println!("threads: {}   iterations per phase: {iterations}   seed: {SEED:#x}", rayon::current_num_threads());
@@ -120,7 +128,8 @@ fn run_size(n: usize, iterations: usize, fresh: bool, phases: &str) -> std::io::
     };
     let started = Instant::now();
     let layer = generate::generate(&root, n, SEED)?;
-    let root = root.canonicalize()?;
+    let workspace = layer.workspace.canonicalize()?;
+    let root = layer.root.canonicalize()?;
     let recipes: Vec<PathBuf> = layer.recipes.iter().map(|p| p.canonicalize()).collect::<Result<_, _>>()?;
     println!(
         "layer: {} ({} recipes, {} classes, {} includes; {} files, {} lines, {:.1} MB; generated in {})",
@@ -134,9 +143,12 @@ fn run_size(n: usize, iterations: usize, fresh: bool, phases: &str) -> std::io::
         ms(started.elapsed()),
     );
     println!(
-        "recipe files: {} lines, {:.1} on average (20-60 each)",
+        "recipe files: {} lines, {:.1} on average (20-60 each); {} hand-written, {} native twins, {} second versions",
         layer.recipe_lines,
-        layer.recipe_lines as f64 / recipes.len() as f64
+        layer.recipe_lines as f64 / recipes.len() as f64,
+        layer.hubs,
+        layer.natives,
+        layer.versions,
     );
 
     // The untimed pass: everything must evaluate and expand.
@@ -160,15 +172,18 @@ fn run_size(n: usize, iterations: usize, fresh: bool, phases: &str) -> std::io::
         return Ok(false);
     }
 
-    println!();
-    println!(
-        "{:<12} {:>10} {:>10} {:>10} {:>10} {:>11} {:>14} {:>11}",
-        "phase", "best", "median", "worst", "recipes/s", "CPU/iter", "CPU µs/recipe", "other load"
-    );
+    let wants = |p: &str| phases.split(',').any(|x| x.trim() == p);
+    if wants("eval") || wants("expand") {
+        println!();
+        println!(
+            "{:<12} {:>10} {:>10} {:>10} {:>10} {:>11} {:>14} {:>11}",
+            "phase", "best", "median", "worst", "recipes/s", "CPU/iter", "CPU µs/recipe", "other load"
+        );
+    }
     let mut best_expand = None;
     let mut busy: f64 = 0.0;
     for (phase, expand) in [("eval", false), ("eval+expand", true)] {
-        if !phases.split(',').any(|p| p.trim() == if expand { "expand" } else { "eval" }) {
+        if !wants(if expand { "expand" } else { "eval" }) {
             continue;
         }
         let mut times: Vec<Duration> = Vec::new();
@@ -216,7 +231,7 @@ fn run_size(n: usize, iterations: usize, fresh: bool, phases: &str) -> std::io::
     }
 
     let mut fresh_expand_hwm = None;
-    if fresh {
+    if fresh && (wants("eval") || wants("expand")) {
         println!();
         println!("fresh process, one iteration each (peak RSS is VmHWM; baseline is before evaluating):");
         println!(
@@ -250,7 +265,11 @@ fn run_size(n: usize, iterations: usize, fresh: bool, phases: &str) -> std::io::
         }
     }
 
-    if n == 10_000 && rayon::current_num_threads() == 2 {
+    if ["configured", "graph", "matrix", "cli"].iter().any(|p| wants(p)) && !derive_size(&workspace, iterations, fresh, &wants) {
+        return Ok(false);
+    }
+
+    if n == 10_000 && rayon::current_num_threads() == 2 && best_expand.is_some() {
         println!();
         if let Some((best, median, cpu)) = best_expand {
             let met = median.as_secs_f64() < TARGET_SECONDS;
@@ -273,6 +292,72 @@ fn run_size(n: usize, iterations: usize, fresh: bool, phases: &str) -> std::io::
         }
     }
     Ok(true)
+}
+
+/// The derivation phases (see `derive.rs`); false if any failed.
+fn derive_size(workspace: &Path, iterations: usize, fresh: bool, wants: &dyn Fn(&str) -> bool) -> bool {
+    println!();
+    match derive::shape(workspace) {
+        Ok(text) => println!("{text}"),
+        Err(e) => {
+            eprintln!("the workspace does not derive:\n{e}");
+            return false;
+        }
+    }
+    println!();
+    println!(
+        "{:<12} {:>10} {:>10} {:>10} {:>13} {:>14} {:>11}",
+        "phase", "best", "median", "worst", "CPU (median)", "CPU µs/recipe", "other load"
+    );
+    for phase in ["configured", "graph", "matrix"].into_iter().filter(|p| wants(p)) {
+        match derive::timed(workspace, phase, iterations) {
+            Ok((times, cpu, others)) => {
+                let recipes = derive::run(workspace, "configured").unwrap_or(1).max(1);
+                let per = if phase == "matrix" { generate::MATRIX * recipes } else { recipes };
+                println!(
+                    "{:<12} {:>10} {:>10} {:>10} {:>10.0} ms {:>14.1} {:>10.0}%",
+                    phase,
+                    ms(times[0]),
+                    ms(times[times.len() / 2]),
+                    ms(*times.last().expect("one iteration at least")),
+                    cpu * 1e3,
+                    cpu * 1e6 / per as f64,
+                    others * 100.0
+                );
+            }
+            Err(e) => {
+                eprintln!("{phase} failed:\n{e}");
+                return false;
+            }
+        }
+    }
+    let dir = workspace.parent().expect("a file has a directory");
+    if fresh {
+        for phase in ["graph", "matrix"].into_iter().filter(|p| wants(p)) {
+            match fresh_run(dir, phase) {
+                Some(r) => println!(
+                    "{phase} in a fresh process: {} wall, {:.0} ms CPU, peak RSS {} (baseline {}), other load {}%",
+                    ms(r.wall),
+                    r.cpu.as_secs_f64() * 1e3,
+                    mb(r.hwm_kib),
+                    mb(r.baseline_kib),
+                    r.others_pct
+                ),
+                None => return false,
+            }
+        }
+    }
+    if wants("cli") {
+        let scratch = dir.join("bench-scratch");
+        let _ = std::fs::create_dir_all(&scratch);
+        let result = derive::cli_rounds(workspace, iterations, &scratch);
+        let _ = std::fs::remove_dir_all(&scratch);
+        if let Err(e) = result {
+            eprintln!("{e}");
+            return false;
+        }
+    }
+    true
 }
 
 /// What a pass over the recipes found.
@@ -435,10 +520,39 @@ fn fresh_run(root: &Path, phase: &str) -> Option<Fresh> {
 
 /// The re-executed benchmark: one phase, once, then its peak RSS.
 fn child(phase: &str) -> ExitCode {
-    let Some(root) = env::var_os(CHILD_LAYER_ENV).map(PathBuf::from) else {
+    let Some(mut root) = env::var_os(CHILD_LAYER_ENV).map(PathBuf::from) else {
         eprintln!("{CHILD_LAYER_ENV} is not set");
         return ExitCode::FAILURE;
     };
+    // The workspace's directory or its layer's.
+    let workspace = if root.join("grove.conf").is_file() {
+        let w = root.join("grove.conf");
+        root = root.join(generate::LAYER_DIR);
+        w
+    } else {
+        root.parent().unwrap_or(&root).join("grove.conf")
+    };
+    if matches!(phase, "configured" | "graph" | "matrix") {
+        rayon::broadcast(|_| ());
+        let baseline_kib = vm_kib("VmRSS");
+        let cpu = CpuSample::now();
+        let started = Instant::now();
+        let recipes = match derive::run(&workspace, phase) {
+            Ok(n) => n,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!(
+            "GROVE_BENCH_RESULT phase={phase} recipes={recipes} wall_us={} hwm_kib={} baseline_kib={baseline_kib} others_pct={} cpu_ms={}",
+            started.elapsed().as_micros(),
+            vm_kib("VmHWM"),
+            (cpu.others_since() * 100.0).round() as u64,
+            (cpu.own_seconds_since() * 1e3) as u64,
+        );
+        return ExitCode::SUCCESS;
+    }
     let mut recipes = Vec::new();
     collect_recipes(&root.join("recipes"), &mut recipes);
     recipes.sort();
@@ -562,13 +676,19 @@ impl CpuSample {
 
     /// The share of the machine's CPU used by other processes since `self`.
     fn others_since(&self) -> f64 {
+        self.others_besides(0.0)
+    }
+
+    /// The same, when a child process used `child_seconds` of CPU too.
+    fn others_besides(&self, child_seconds: f64) -> f64 {
         let now = CpuSample::now();
         let total = now.total.saturating_sub(self.total);
         if total == 0 {
             return 0.0;
         }
         let busy = total.saturating_sub(now.idle.saturating_sub(self.idle));
-        let others = busy.saturating_sub(now.own.saturating_sub(self.own));
+        let child = (child_seconds * CLOCK_TICKS_PER_SECOND) as u64;
+        let others = busy.saturating_sub(now.own.saturating_sub(self.own)).saturating_sub(child);
         others as f64 / total as f64
     }
 }
