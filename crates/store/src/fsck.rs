@@ -112,6 +112,19 @@ impl Store {
     }
 }
 
+/// What re-hashing an object file found.
+enum Check {
+    Good,
+    /// Written in place by a writer that has not finished (or was killed).
+    Unfinished,
+    Bad(String),
+}
+
+fn unfinished(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.mode() & 0o7777 == object::UNFINISHED)
+}
+
 /// A tree read back (with its hash), or why it could not be.
 type ReadTree = Result<(Hash, Tree), String>;
 
@@ -199,32 +212,52 @@ impl Fsck<'_> {
 
     fn objects(&mut self) -> Result<HashSet<Hash>> {
         let listed = list_hashed(&self.store.dir("objects"), "")?;
-        let checked: Vec<(PathBuf, Option<Hash>, Option<String>)> = listed
+        let checked: Vec<(PathBuf, Option<Hash>, Check)> = listed
             .into_par_iter()
             .map(|(path, hash)| {
-                let err = match hash {
-                    None => Some("not an object's name".to_string()),
+                let check = match hash {
+                    None => Check::Bad("not an object's name".to_string()),
+                    Some(_) if unfinished(&path) => Check::Unfinished,
                     Some(h) => match object::hash_object_file(&path) {
-                        Ok(id) if id == ObjectId(h) => None,
-                        Ok(_) => Some("its content does not hash to its name".to_string()),
-                        Err(e) => Some(e.to_string()),
+                        Ok(id) if id == ObjectId(h) => Check::Good,
+                        Ok(_) => Check::Bad("its content does not hash to its name".to_string()),
+                        Err(e) => Check::Bad(e.to_string()),
                     },
                 };
-                (path, hash, err)
+                (path, hash, check)
             })
             .collect();
         let mut good = HashSet::new();
-        for (path, hash, err) in checked {
-            match (hash, err) {
-                (Some(h), None) => {
+        let mut unfinished_writes = 0;
+        for (path, hash, check) in checked {
+            match (hash, check) {
+                (Some(h), Check::Good) => {
                     good.insert(h);
                 }
-                (h, Some(e)) => {
+                // A write in place that was killed midway (or is still
+                // going on): harmless while nothing names it.
+                (Some(h), Check::Unfinished) if !self.reach.objects.contains(&h) => {
+                    unfinished_writes += 1;
+                    if self.repair {
+                        let _ = fsutil::remove_any(&path);
+                    }
+                }
+                (h, Check::Unfinished) => {
+                    self.damaged.extend(h);
+                    self.corrupt("object", &path, "its write never finished".into());
+                }
+                (h, Check::Bad(e)) => {
                     self.damaged.extend(h);
                     self.corrupt("object", &path, e);
                 }
-                (None, None) => unreachable!("a file without a hash name has an error"),
+                (None, Check::Good) => unreachable!("a file without a hash name is not good"),
             }
+        }
+        self.report.temp_files += unfinished_writes;
+        if self.repair && unfinished_writes > 0 {
+            self.report.repaired.push(format!(
+                "removed {unfinished_writes} objects whose writes were interrupted"
+            ));
         }
         self.report.objects = good.len() as u64;
         Ok(good)
@@ -444,7 +477,7 @@ impl Fsck<'_> {
 
     fn temp(&mut self) -> Result<()> {
         let entries = reach::temp_files(self.store)?;
-        self.report.temp_files = entries.len() as u64;
+        self.report.temp_files += entries.len() as u64;
         if self.repair && !entries.is_empty() {
             for e in &entries {
                 let _ = fsutil::remove_any(e);

@@ -108,7 +108,80 @@ impl Store {
 /// of naming it, so adding the content again heals the store. Costs
 /// nothing more than the `lstat` that asks whether it exists.
 pub(crate) fn present(dest: &Path, size: u64) -> bool {
-    fs::symlink_metadata(dest).is_ok_and(|m| m.len() == size)
+    fs::symlink_metadata(dest).is_ok_and(|m| whole(&m, size))
+}
+
+/// Whether what `lstat` says is of a whole object of `size` bytes: its
+/// size, and (a regular file) its final mode, which an object written in
+/// place only gets once all of its content is written.
+fn whole(m: &fs::Metadata, size: u64) -> bool {
+    m.len() == size && (m.is_symlink() || matches!(m.mode() & 0o7777, 0o444 | 0o555))
+}
+
+/// The mode of an object file being written in place: not a mode a
+/// stored object has, so one whose writer was killed midway is known as
+/// an unfinished write (by fsck, gc and the next writer), not as damage.
+pub(crate) const UNFINISHED: u32 = 0o200;
+
+/// Writes an object straight under its name, without a temp file and a
+/// rename (which cost about as much again as creating the file): created
+/// exclusively with the mode `UNFINISHED`, written, its mtime set, and
+/// only then given its final mode. Returns `false` if a whole object was
+/// there already. One that is not whole (unfinished, or shorter than it
+/// should be after a power cut) is replaced through a temp file. Nothing
+/// is flushed: the caller flushes the file system before anything names
+/// the object.
+pub(crate) fn write_in_place(dest: &Path, kind: ObjectKind, content: &[u8]) -> Result<bool> {
+    let created = match kind {
+        ObjectKind::Symlink => {
+            let target = std::ffi::OsStr::from_bytes(content);
+            creating_dir(dest, || std::os::unix::fs::symlink(target, dest)).map(|()| None)
+        }
+        _ => creating_dir(dest, || {
+            use std::os::unix::fs::OpenOptionsExt;
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(UNFINISHED)
+                .open(dest)
+        })
+        .map(Some),
+    };
+    let file = match created {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if present(dest, content.len() as u64) {
+                return Ok(false);
+            }
+            let tmp = fsutil::temp_beside(dest);
+            write_object_temp(&tmp, kind, content)?;
+            fsutil::rename_creating_parent(&tmp, dest).inspect_err(|_| {
+                let _ = fs::remove_file(&tmp);
+            })?;
+            return Ok(true);
+        }
+        Err(e) => return Err(io_err("create", dest)(e)),
+    };
+    let Some(mut f) = file else { return Ok(true) };
+    let finished = std::io::Write::write_all(&mut f, content)
+        .map_err(io_err("write", dest))
+        .and_then(|()| normalize(&f, dest, kind));
+    if finished.is_err() {
+        let _ = fs::remove_file(dest);
+    }
+    finished.map(|()| true)
+}
+
+/// Runs `op`; if the fanned-out directory of `dest` is missing, creates
+/// it and runs `op` again.
+fn creating_dir<T>(dest: &Path, op: impl Fn() -> std::io::Result<T>) -> std::io::Result<T> {
+    match op() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            fs::create_dir_all(dest.parent().expect("a fanned-out path has a parent"))?;
+            op()
+        }
+        r => r,
+    }
 }
 
 /// Reads a stored object file: its kind from its type and mode, and its

@@ -481,6 +481,28 @@ fn a_truncated_object_is_reported_and_replaced_by_the_next_add() {
         assert!(f.store.fsck(false).unwrap().is_clean(), "cut at {cut}");
         assert_eq!(fs::read(&tool).unwrap(), b"#!/bin/sh\necho hi\n");
     }
+    // An object whose write in place was killed midway still has the mode
+    // it is written with: an interrupted write, not damage, removed by
+    // repair (or gc) and replaced by the next writer.
+    let other = ObjectKind::File.id(b"unfinished business\n");
+    let path = f.store.object_path(&other);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, b"unfin").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o200)).unwrap();
+    let report = f.store.fsck(false).unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    assert_eq!(report.temp_files, 1);
+    let again = f.root.join("unfinished");
+    write(&again.join("u"), "unfinished business\n", 0o644);
+    add(&f.store, &again);
+    assert_eq!(fs::read(&path).unwrap(), b"unfinished business\n");
+    assert_eq!(f.store.fsck(false).unwrap().temp_files, 0);
+    fs::remove_file(&path).unwrap();
+    fs::write(&path, b"unfin").unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o200)).unwrap();
+    let repaired = f.store.fsck(true).unwrap();
+    assert!(repaired.is_clean() && !path.exists(), "{:?}", repaired.repaired);
+
     // One object alone (not through an import) heals the same way.
     fs::set_permissions(&tool, fs::Permissions::from_mode(0o755)).unwrap();
     fs::write(&tool, b"").unwrap();

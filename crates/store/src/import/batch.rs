@@ -38,6 +38,11 @@ pub(crate) struct Batch<'s> {
     /// Files adopted as they are (a consumed import): hardlinked into place.
     adopted: Mutex<Vec<(PathBuf, PathBuf)>>,
     flusher: Flusher,
+    /// Objects whose content is at hand are written straight under their
+    /// names (an import already checked whole), not staged.
+    in_place: bool,
+    /// How many objects were written in place.
+    written: AtomicU64,
     committed: bool,
 }
 
@@ -46,6 +51,15 @@ pub(crate) struct Batch<'s> {
 const PER_FILE: u64 = 512;
 
 impl<'s> Batch<'s> {
+    /// A batch for an import that was checked before anything is written
+    /// (a directory): objects are written in place at once, since nothing
+    /// of it will be refused. Trees are still staged.
+    pub fn in_place(store: &'s Store) -> Result<Batch<'s>> {
+        let mut batch = Batch::new(store)?;
+        batch.in_place = true;
+        Ok(batch)
+    }
+
     pub fn new(store: &'s Store) -> Result<Batch<'s>> {
         let dir = fsutil::temp_path(&store.tmp(), "batch");
         fs::create_dir(&dir).map_err(io_err("create", &dir))?;
@@ -58,6 +72,8 @@ impl<'s> Batch<'s> {
             trees: Mutex::new(Vec::new()),
             adopted: Mutex::new(Vec::new()),
             flusher: Flusher::new(store.root())?,
+            in_place: false,
+            written: AtomicU64::new(0),
             committed: false,
         })
     }
@@ -66,9 +82,10 @@ impl<'s> Batch<'s> {
         self.store
     }
 
-    /// Whether the object is in the store or staged in this batch.
-    pub fn has_object(&self, id: &ObjectId) -> bool {
-        self.store.has_object(id)
+    /// Whether the object (of `size` bytes) is whole in the store or staged
+    /// in this batch.
+    pub fn has_object(&self, id: &ObjectId, size: u64) -> bool {
+        object::present(&self.store.object_path(id), size)
             || self
                 .claimed
                 .lock()
@@ -95,6 +112,15 @@ impl<'s> Batch<'s> {
     pub fn add_bytes(&self, kind: ObjectKind, content: &[u8]) -> Result<ObjectId> {
         let id = kind.id(content);
         let dest = self.store.object_path(&id);
+        if self.in_place {
+            // Creating it exclusively tells whether it is there: no `lstat`
+            // first.
+            if self.claim(id.0, false) && object::write_in_place(&dest, kind, content)? {
+                self.flusher.staged(content.len() as u64 + PER_FILE);
+                self.written.fetch_add(1, Ordering::Relaxed);
+            }
+            return Ok(id);
+        }
         if self.claim(id.0, object::present(&dest, content.len() as u64)) {
             let tmp = write_beside(&dest, |tmp| object::write_object_temp(tmp, kind, content))?;
             self.flusher.staged(content.len() as u64 + PER_FILE);
@@ -167,7 +193,7 @@ impl<'s> Batch<'s> {
         let objects = self.objects.get_mut().expect("no panics while held");
         let trees = self.trees.get_mut().expect("no panics while held");
         let adopted = self.adopted.get_mut().expect("no panics while held");
-        let count = (objects.len() + trees.len() + adopted.len()) as u64;
+        let count = (objects.len() + trees.len() + adopted.len()) as u64 + *self.written.get_mut();
         if count > 0 {
             self.flusher.flush_all()?;
             objects

@@ -100,6 +100,11 @@ impl Cache {
         }
     }
 
+    /// Whether the last import saw a file at `rel`.
+    pub fn knows(&self, rel: &[u8]) -> bool {
+        self.old.contains_key(rel)
+    }
+
     /// The object a file was, if the cache may be believed.
     pub fn lookup(&self, rel: &[u8], stat: &Stat) -> Option<(ObjectKind, ObjectId)> {
         self.old

@@ -27,6 +27,8 @@ use crate::tree::EntryKind;
 struct Walk<'b, 's> {
     batch: &'b Batch<'s>,
     options: &'b ImportOptions,
+    /// Only list and check: read no file, write nothing.
+    dry: bool,
     rejections: Mutex<Vec<Rejection>>,
     skipped: Mutex<Vec<Rejection>>,
     targets: Mutex<Targets>,
@@ -41,41 +43,38 @@ pub(crate) fn stage<'s>(
     root: &Path,
     options: &ImportOptions,
 ) -> Result<Staged<'s>> {
-    let batch = Batch::new(store)?;
-    let walk = Walk {
+    let batch = Batch::in_place(store)?;
+    let adopt_on = match options.consume {
+        true => Some(
+            fs::metadata(store.root())
+                .map_err(io_err("read", store.root()))?
+                .dev(),
+        ),
+        false => None,
+    };
+    let walk = |dry: bool, cache: Cache| Walk {
         batch: &batch,
         options,
+        dry,
         rejections: Mutex::default(),
         skipped: Mutex::default(),
         targets: Mutex::default(),
         files: Default::default(),
-        adopt_on: match options.consume {
-            true => Some(
-                fs::metadata(store.root())
-                    .map_err(io_err("read", store.root()))?
-                    .dev(),
-            ),
-            false => None,
-        },
-        // A consumed directory will not be seen again.
-        cache: if options.consume {
-            Cache::none()
-        } else {
-            Cache::load(store, root)
-        },
+        adopt_on,
+        cache,
     };
-    let top = File::open(root).map_err(io_err("open the directory", root))?;
-    let tree = walk.dir(&OwnedFd::from(top), root, b"")?;
-    let targets = walk.targets.into_inner().expect("no panics while held");
-    let mut rejections = walk.rejections.into_inner().expect("no panics while held");
-    rejections.extend(tree.escaping_symlinks(&targets));
-    if !rejections.is_empty() {
-        rejections.sort_by(|a, b| a.entry.cmp(&b.entry));
-        return Err(StoreError::Unsafe {
-            from: root.display().to_string(),
-            rejections,
-        });
-    }
+    // First only look: a refused import writes nothing at all.
+    walk(true, Cache::none()).walk_and_check(root)?;
+    // A consumed directory will not be seen again.
+    let cache = if options.consume {
+        Cache::none()
+    } else {
+        Cache::load(store, root)
+    };
+    // Then read and write. If the tree changed in between so that it is
+    // refused now, what was written is unreferenced (gc removes it).
+    let walk = walk(false, cache);
+    let tree = walk.walk_and_check(root)?;
     let (id, bytes) = tree.write(&batch)?;
     let Walk {
         files,
@@ -98,6 +97,23 @@ pub(crate) fn stage<'s>(
 }
 
 impl Walk<'_, '_> {
+    /// The tree at `root`, or every entry that refuses it.
+    fn walk_and_check(&self, root: &Path) -> Result<Node> {
+        let top = File::open(root).map_err(io_err("open the directory", root))?;
+        let tree = self.dir(&OwnedFd::from(top), root, b"")?;
+        let targets = std::mem::take(&mut *self.targets.lock().expect("no panics while held"));
+        let mut rejections = std::mem::take(&mut *self.rejections.lock().expect("no panics while held"));
+        rejections.extend(tree.escaping_symlinks(&targets));
+        if !rejections.is_empty() {
+            rejections.sort_by(|a, b| a.entry.cmp(&b.entry));
+            return Err(StoreError::Unsafe {
+                from: root.display().to_string(),
+                rejections,
+            });
+        }
+        Ok(tree)
+    }
+
     /// Walks the directory open as `fd` (at `path`, for messages; `rel` in
     /// the tree). Everything below is opened relative to its directory's
     /// descriptor and never through a symlink, so a directory swapped for
@@ -152,18 +168,29 @@ impl Walk<'_, '_> {
                     .map_err(|e| io_err("open the directory", &path)(e.into()))?;
                 self.dir(&fd, &path, &entry_rel)?
             }
+            FileType::RegularFile if self.dry => Node::Leaf {
+                kind: EntryKind::File,
+                hash: Hash([0; 32]),
+                size: 0,
+            },
             FileType::RegularFile => {
+                // Without a cache entry for the file, `fstat` of the open
+                // file is enough.
                 let st = match stat {
-                    Some(st) => st,
-                    None => lstat()?,
+                    Some(st) => Some(st),
+                    None if self.cache.knows(&entry_rel) => Some(lstat()?),
+                    None => None,
                 };
-                let stat = Stat::from_raw(&st);
-                let cached = self
-                    .cache
-                    .lookup(&entry_rel, &stat)
-                    .filter(|(_, id)| self.batch.has_object(id));
+                let cached = st.and_then(|st| {
+                    let stat = Stat::from_raw(&st);
+                    let (kind, id) = self
+                        .cache
+                        .lookup(&entry_rel, &stat)
+                        .filter(|(_, id)| self.batch.has_object(id, st.st_size as u64))?;
+                    Some((kind, id, st.st_size as u64, stat))
+                });
                 let (kind, id, size, stat) = match cached {
-                    Some((kind, id)) => (kind, id, st.st_size as u64, stat),
+                    Some(hit) => hit,
                     None => self.file(at, name, &path)?,
                 };
                 self.cache.record(entry_rel, stat, kind, id);
@@ -178,7 +205,10 @@ impl Walk<'_, '_> {
                 let target = rustix::fs::readlinkat(at, name, Vec::new())
                     .map_err(|e| io_err("read the symlink", &path)(e.into()))?
                     .into_bytes();
-                let id = self.batch.add_bytes(ObjectKind::Symlink, &target)?;
+                let id = match self.dry {
+                    true => ObjectKind::Symlink.id(&target),
+                    false => self.batch.add_bytes(ObjectKind::Symlink, &target)?,
+                };
                 let size = target.len() as u64;
                 self.targets
                     .lock()
