@@ -93,6 +93,13 @@ pub enum StoreError {
     )]
     RefConflict { name: String, other: String },
 
+    #[error("this is not a canonical {what}: {detail}")]
+    #[diagnostic(
+        code(grove::store::malformed),
+        help("trees and commits have exactly one encoding (FORMAT.md); anything else is refused")
+    )]
+    Malformed { what: &'static str, detail: String },
+
     #[error("{} is not an archive grove can read: {detail}", path.display())]
     #[diagnostic(
         code(grove::store::bad_archive),

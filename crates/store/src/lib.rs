@@ -9,6 +9,8 @@
 mod artifact;
 mod checkout;
 mod commit;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 mod error;
 mod export;
 mod fsck;
@@ -18,9 +20,11 @@ mod id;
 mod import;
 mod lock;
 mod log;
+mod memory;
 mod object;
 mod reach;
 mod refs;
+mod role;
 mod text;
 mod tree;
 
@@ -40,8 +44,10 @@ pub use gc::GcReport;
 pub use id::{CommitId, DrvId, Hash, LogId, ObjectId, TreeId};
 pub use import::{ImportOptions, Imported};
 pub use lock::{Access, Event, Lock, Observer};
+pub use memory::MemoryStore;
 pub use object::ObjectKind;
 pub use refs::{GcRoot, RefName, ReflogEntry};
+pub use role::{BlobKind, ContentStore, RefStore};
 pub use tree::{Entry, EntryKind, Tree};
 
 use error::io_err;

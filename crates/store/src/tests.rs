@@ -764,3 +764,35 @@ fn an_interrupted_gc_leaves_incomplete_garbage_not_damage() {
         "{report:?}"
     );
 }
+
+/// The local directory store passes the storage roles' conformance suite.
+#[test]
+fn the_local_store_conforms() {
+    let f = fixture();
+    let store = &f.store;
+    crate::conformance::content_store(store, &|kind, id| {
+        let path = match kind {
+            BlobKind::Object(_) => store.object_path(&ObjectId(*id)),
+            BlobKind::Tree => store.tree_path(&TreeId(*id)),
+            BlobKind::Commit => store.commit_path(&CommitId(*id)),
+            BlobKind::Log => store.log_path(&LogId(*id)),
+        };
+        let mode = fs::metadata(&path).unwrap().permissions();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[0] ^= 1;
+        fs::write(&path, bytes).unwrap();
+        fs::set_permissions(&path, mode).unwrap();
+    });
+    crate::conformance::ref_store(store);
+}
+
+/// So does the in-memory reference implementation.
+#[test]
+fn the_memory_store_conforms() {
+    let store = MemoryStore::new();
+    crate::conformance::content_store(&store, &|kind, id| {
+        assert!(store.damage(kind, id, |b| b[0] ^= 1));
+    });
+    crate::conformance::ref_store(&store);
+}
