@@ -52,7 +52,8 @@ pub fn run(args: Args) -> Outcome {
         vec![config]
     };
     let mut report = output::Eval { version: output::VERSION, configurations: Vec::new() };
-    let mut stdout = std::io::stdout().lock();
+    // One write per buffer, not per line (stdout is line-buffered).
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut count = 0;
     let mut reused = 0;
     for config in &configs {
@@ -76,6 +77,7 @@ pub fn run(args: Args) -> Outcome {
         let _ = serde_json::to_writer_pretty(&mut stdout, &report);
         let _ = writeln!(stdout);
     }
+    let _ = stdout.flush();
     eprintln!(
         "{count} derivations in {} configuration{} ({reused} recipes from the cache), {:.2} s",
         configs.len(),
@@ -88,21 +90,45 @@ pub fn run(args: Args) -> Outcome {
 fn print_table(out: &mut impl Write, e: &Evaluation) -> std::io::Result<()> {
     let ids: Vec<String> = (0..e.graph.recipes.len()).map(|i| e.id(i)).collect();
     let width = ids.iter().map(String::len).max().unwrap_or(0);
+    let mut line = String::new();
     for (i, id) in ids.iter().enumerate() {
-        let needs: Vec<String> = e
-            .graph
-            .needs(i)
-            .filter(|(_, edge)| *edge != Edge::Runtime)
-            .map(|(j, _)| e.graph.recipes[j].pn.clone())
-            .collect();
-        let state = match &e.graph.states[i] {
-            State::Ready => String::new(),
-            State::Held { by, .. } if *by == e.graph.recipes[i].pn => "held ".to_string(),
-            State::Held { by, .. } => format!("held by {by} "),
-            State::Skipped { reason } => format!("skipped: {reason} "),
+        line.clear();
+        line.push_str(id);
+        let pad = width - id.len() + 2;
+        let mut first = true;
+        let mut open = |line: &mut String| {
+            if std::mem::take(&mut first) {
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
         };
-        let needs = if needs.is_empty() { String::new() } else { format!("needs {}", needs.join(" ")) };
-        let line = format!("{id:width$}  {state}{needs}");
+        match &e.graph.states[i] {
+            State::Ready => {}
+            State::Held { by, .. } if *by == e.graph.recipes[i].pn => {
+                open(&mut line);
+                line.push_str("held ");
+            }
+            State::Held { by, .. } => {
+                open(&mut line);
+                line.push_str("held by ");
+                line.push_str(by);
+                line.push(' ');
+            }
+            State::Skipped { reason } => {
+                open(&mut line);
+                line.push_str("skipped: ");
+                line.push_str(reason);
+                line.push(' ');
+            }
+        }
+        let mut needs = e.graph.needs(i).filter(|(_, edge)| *edge != Edge::Runtime).peekable();
+        if needs.peek().is_some() {
+            open(&mut line);
+            line.push_str("needs");
+            for (j, _) in needs {
+                line.push(' ');
+                line.push_str(&e.graph.recipes[j].pn);
+            }
+        }
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())

@@ -11,7 +11,10 @@
 //! stamp: size, modification and change times, inode. A recipe whose entry
 //! is not valid is evaluated again; errors are never cached.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -35,9 +38,14 @@ impl Stamp {
     /// stored stamp equals). grove's embedded files have no stamp and are
     /// covered by the build in the key.
     pub fn of(path: &Path) -> Option<Stamp> {
+        std::fs::metadata(path).ok().map(|m| Stamp::from(&m))
+    }
+}
+
+impl From<&std::fs::Metadata> for Stamp {
+    fn from(m: &std::fs::Metadata) -> Stamp {
         use std::os::unix::fs::MetadataExt;
-        let m = std::fs::metadata(path).ok()?;
-        Some(Stamp { len: m.len(), mtime: (m.mtime(), m.mtime_nsec()), ctime: (m.ctime(), m.ctime_nsec()), ino: m.ino() })
+        Stamp { len: m.len(), mtime: (m.mtime(), m.mtime_nsec()), ctime: (m.ctime(), m.ctime_nsec()), ino: m.ino() }
     }
 }
 
@@ -63,7 +71,9 @@ struct Entry {
 #[derive(Default)]
 pub struct Cache {
     key: [u8; 32],
-    valid: FxHashMap<PathBuf, (Vec<PathBuf>, Recipe, Vec<PathBuf>)>,
+    /// By the recipe's path as bytes (hashing a `PathBuf` walks its
+    /// components, which showed in profiles).
+    valid: FxHashMap<OsString, (Vec<PathBuf>, Recipe, Vec<PathBuf>)>,
     /// Entries dropped because something changed (for the summary).
     pub stale: usize,
 }
@@ -78,18 +88,20 @@ pub struct Stats {
 impl Cache {
     /// Reads the cache at `path` for `key`; an absent, unreadable, foreign
     /// or outdated file is an empty cache (a cache can only save work).
-    pub fn load(path: &Path, key: [u8; 32]) -> Cache {
+    /// `stamp_of` says what a file looks like now (the workspace knows most
+    /// files already; others are looked up).
+    pub fn load(path: &Path, key: [u8; 32], stamp_of: &(dyn Fn(&Path) -> Option<Stamp> + Sync)) -> Cache {
         let mut cache = Cache { key, ..Cache::default() };
         let Ok(bytes) = std::fs::read(path) else { return cache };
         let Ok(file) = postcard::from_bytes::<File>(&bytes) else { return cache };
         if file.format != FORMAT || file.key != key {
             return cache;
         }
-        let fresh: Vec<bool> = file.files.iter().map(|(p, s)| s.is_none_or(|s| Stamp::of(p) == Some(s))).collect();
+        let fresh: Vec<bool> = file.files.par_iter().map(|(p, s)| s.is_none_or(|s| stamp_of(p) == Some(s))).collect();
         for e in file.entries {
             if e.read.iter().all(|&i| fresh.get(i as usize).copied().unwrap_or(false)) {
                 let read = e.read.iter().map(|&i| file.files[i as usize].0.clone()).collect();
-                cache.valid.insert(e.recipe, (e.appends, e.value, read));
+                cache.valid.insert(e.recipe.into_os_string(), (e.appends, e.value, read));
             } else {
                 cache.stale += 1;
             }
@@ -108,21 +120,29 @@ impl Cache {
 
     /// The cached recipe for this file and appends, if still valid.
     pub fn get(&self, recipe: &Path, appends: &[PathBuf]) -> Option<(&Recipe, &[PathBuf])> {
-        let (a, r, read) = self.valid.get(recipe)?;
+        let (a, r, read) = self.valid.get(recipe.as_os_str())?;
         (a.as_slice() == appends).then_some((r, read.as_slice()))
     }
 
     /// Writes the cache for `entries` (recipe, appends, what it yielded,
     /// the files it read) atomically: a temporary file renamed into place.
-    pub fn save(&self, path: &Path, entries: &[(PathBuf, Vec<PathBuf>, Recipe, Vec<PathBuf>)]) -> std::io::Result<()> {
-        let mut index: FxHashMap<&Path, u32> = FxHashMap::default();
+    /// Stamps come from `stamp_of`; the workspace's were taken before any
+    /// file was read, so a file edited during the evaluation is evaluated
+    /// again next time.
+    pub fn save(
+        &self,
+        path: &Path,
+        entries: &[(PathBuf, Vec<PathBuf>, Recipe, Vec<PathBuf>)],
+        stamp_of: &(dyn Fn(&Path) -> Option<Stamp> + Sync),
+    ) -> std::io::Result<()> {
+        let mut index: FxHashMap<&std::ffi::OsStr, u32> = FxHashMap::default();
         let mut files: Vec<(PathBuf, Option<Stamp>)> = Vec::new();
         let mut out = Vec::with_capacity(entries.len());
         for (recipe, appends, value, read) in entries {
             let mut ids = Vec::with_capacity(read.len());
             for p in read {
-                let id = *index.entry(p.as_path()).or_insert_with(|| {
-                    let stamp = if crate::project::is_embedded(p) { None } else { Stamp::of(p) };
+                let id = *index.entry(p.as_os_str()).or_insert_with(|| {
+                    let stamp = if crate::project::is_embedded(p) { None } else { stamp_of(p) };
                     files.push((p.clone(), stamp));
                     (files.len() - 1) as u32
                 });

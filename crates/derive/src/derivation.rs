@@ -31,12 +31,12 @@ pub struct DrvHash(pub [u8; 32]);
 
 impl DrvHash {
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&self.0)
     }
 
     /// The first 16 hex digits, for ids people read.
     pub fn short(&self) -> String {
-        self.to_hex()[..16].to_string()
+        hex(&self.0[..8])
     }
 
     pub fn from_hex(text: &str) -> Option<DrvHash> {
@@ -49,6 +49,16 @@ impl DrvHash {
         }
         Some(DrvHash(out))
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 impl fmt::Display for DrvHash {
@@ -140,7 +150,8 @@ impl Local {
     }
 
     pub fn hash(&self) -> DrvHash {
-        let mut h = blake3::Hasher::new_derive_key("grove 2026 derivation local part");
+        static HASHER: std::sync::OnceLock<blake3::Hasher> = std::sync::OnceLock::new();
+        let mut h = HASHER.get_or_init(|| blake3::Hasher::new_derive_key("grove 2026 derivation local part")).clone();
         h.update(&self.encode());
         DrvHash(*h.finalize().as_bytes())
     }
@@ -165,24 +176,31 @@ impl Role {
 }
 
 /// A dependency as it enters the hash: role, recipe name, derivation hash.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Input {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Input<'a> {
     pub role: Role,
-    pub name: String,
+    pub name: &'a str,
     pub hash: DrvHash,
 }
 
 /// The derivation hash: the local hash, then the inputs in sorted order.
-pub fn derivation_hash(local: &DrvHash, inputs: &[Input]) -> DrvHash {
+pub fn derivation_hash(local: &DrvHash, inputs: &[Input<'_>]) -> DrvHash {
+    static HASHER: std::sync::OnceLock<blake3::Hasher> = std::sync::OnceLock::new();
     let mut sorted: Vec<&Input> = inputs.iter().collect();
-    sorted.sort();
+    sorted.sort_unstable();
     sorted.dedup();
-    let mut e = Encoder::default();
-    e.line("local", &[&local.to_hex()]);
+    let mut e = Encoder { out: Vec::with_capacity(48 + 64 * sorted.len()) };
+    e.key("local");
+    e.raw(&local.0);
+    e.end();
     for i in sorted {
-        e.line("input", &[i.role.as_str(), &i.name, &i.hash.to_hex()]);
+        e.key("input");
+        e.value(i.role.as_str());
+        e.value(i.name);
+        e.raw(&i.hash.0);
+        e.end();
     }
-    let mut h = blake3::Hasher::new_derive_key("grove 2026 derivation");
+    let mut h = HASHER.get_or_init(|| blake3::Hasher::new_derive_key("grove 2026 derivation")).clone();
     h.update(&e.out);
     DrvHash(*h.finalize().as_bytes())
 }
@@ -195,13 +213,46 @@ struct Encoder {
 
 impl Encoder {
     fn line(&mut self, key: &str, values: &[&str]) {
-        self.out.extend_from_slice(key.as_bytes());
+        self.key(key);
         for v in values {
-            self.out.push(b' ');
-            self.out.extend_from_slice(v.len().to_string().as_bytes());
-            self.out.push(b':');
-            self.out.extend_from_slice(v.as_bytes());
+            self.value(v);
         }
+        self.end();
+    }
+
+    fn key(&mut self, key: &str) {
+        self.out.extend_from_slice(key.as_bytes());
+    }
+
+    /// ` <len>:<bytes>`.
+    fn value(&mut self, v: &str) {
+        self.out.push(b' ');
+        self.len(v.len());
+        self.out.push(b':');
+        self.out.extend_from_slice(v.as_bytes());
+    }
+
+    /// A hash as a value: ` 32:` and its bytes.
+    fn raw(&mut self, bytes: &[u8; 32]) {
+        self.out.extend_from_slice(b" 32:");
+        self.out.extend_from_slice(bytes);
+    }
+
+    fn len(&mut self, mut n: usize) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.out.extend_from_slice(&digits[at..]);
+    }
+
+    fn end(&mut self) {
         self.out.push(b'\n');
     }
 }
@@ -257,17 +308,17 @@ mod tests {
     fn hashes_are_pinned() {
         let local = small().hash();
         assert_eq!(local.to_hex(), "635ee8fbf3262bc73c9b88eb2ec1377adc66764a928689eed54000a20aba0e65");
-        let dep = Input { role: Role::Build, name: "zlib".into(), hash: DrvHash([7; 32]) };
-        assert_eq!(derivation_hash(&local, &[dep]).to_hex(), "6cbcf6926ba446096433b15f10992e4bf69f9326119264572b7a020c2b1abf70");
-        assert_eq!(derivation_hash(&local, &[]).to_hex(), "a9f219f86509ec1439e65318fd7108cba0b3c5dae46c47cf8f42aebc3396eb7c");
+        let dep = Input { role: Role::Build, name: "zlib", hash: DrvHash([7; 32]) };
+        assert_eq!(derivation_hash(&local, &[dep]).to_hex(), "7796e1c1226a6955f7a4092cbe38d1336acbf69719b1c92e13f9d8102ad2e43a");
+        assert_eq!(derivation_hash(&local, &[]).to_hex(), "f7cf2bb3851ec1673ade89207fb9729230dd9cb869f7baf6d1270b97d8c1e8d9");
     }
 
     #[test]
     fn inputs_hash_in_sorted_order() {
         let local = small().hash();
-        let a = Input { role: Role::Build, name: "a".into(), hash: DrvHash([1; 32]) };
-        let b = Input { role: Role::Build, name: "b".into(), hash: DrvHash([2; 32]) };
-        assert_eq!(derivation_hash(&local, &[a.clone(), b.clone()]), derivation_hash(&local, &[b.clone(), a.clone()]));
+        let a = Input { role: Role::Build, name: "a", hash: DrvHash([1; 32]) };
+        let b = Input { role: Role::Build, name: "b", hash: DrvHash([2; 32]) };
+        assert_eq!(derivation_hash(&local, &[a, b]), derivation_hash(&local, &[b, a]));
         assert_ne!(derivation_hash(&local, &[a.clone()]), derivation_hash(&local, &[a, b]));
     }
 

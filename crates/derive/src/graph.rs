@@ -8,7 +8,6 @@
 //! `PROVIDES`, and when several recipes provide it without a
 //! `PREFERRED_PROVIDER_<name>`, that is an error listing them.
 
-use std::cmp::Ordering;
 use std::collections::VecDeque;
 
 use grove_eval::DataStore;
@@ -76,14 +75,42 @@ pub struct Graph {
     by_name: FxHashMap<String, usize>,
 }
 
-/// What choosing and resolving read from the configuration.
-pub struct Preferences<'a> {
-    pub store: &'a DataStore,
+/// What choosing and resolving read from the configuration: every
+/// `PREFERRED_VERSION_<pn>` and `PREFERRED_PROVIDER_<name>`, read once.
+#[derive(Debug, Default)]
+pub struct Preferences {
+    versions: FxHashMap<String, String>,
+    providers: FxHashMap<String, String>,
 }
 
-impl Preferences<'_> {
-    fn get(&self, var: &str) -> Option<String> {
-        self.store.get(var).ok().flatten().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+impl Preferences {
+    /// Reads the preferences `store` sets (in any override form).
+    pub fn of(store: &DataStore) -> Preferences {
+        let mut prefs = Preferences::default();
+        let mut names: Vec<&str> = store.names().map(|n| n.split(':').next().unwrap_or_default()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let (map, key) = if let Some(pn) = name.strip_prefix("PREFERRED_VERSION_") {
+                (&mut prefs.versions, pn)
+            } else if let Some(n) = name.strip_prefix("PREFERRED_PROVIDER_") {
+                (&mut prefs.providers, n)
+            } else {
+                continue;
+            };
+            if let Some(v) = store.get(name).ok().flatten().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+                map.insert(key.to_string(), v);
+            }
+        }
+        prefs
+    }
+
+    fn version(&self, pn: &str) -> Option<&str> {
+        self.versions.get(pn).map(String::as_str)
+    }
+
+    fn provider(&self, name: &str) -> Option<&str> {
+        self.providers.get(name).map(String::as_str)
     }
 }
 
@@ -91,7 +118,7 @@ impl Graph {
     /// Builds the graph from every evaluated recipe file: chooses the
     /// recipe of each name, resolves dependencies, checks for cycles,
     /// applies the control lists and hashes every derivation.
-    pub fn build(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences<'_>) -> Result<Graph, Vec<DeriveError>> {
+    pub fn build(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences) -> Result<Graph, Vec<DeriveError>> {
         let mut errors = Vec::new();
         let recipes = choose_versions(workspace, all, prefs, &mut errors);
         let by_name: FxHashMap<String, usize> = recipes.iter().enumerate().map(|(i, r)| (r.pn.clone(), i)).collect();
@@ -125,12 +152,14 @@ impl Graph {
                 }
             }
         }
-        errors.extend(cycles(&recipes, &edges));
+        // What builds need: runtime edges may form cycles, build edges not.
+        let build = edges.filter_map(|_, &n| Some(n), |_, &e| e.builds().then_some(e));
+        errors.extend(cycles(&recipes, &build));
         if !errors.is_empty() {
             return Err(errors);
         }
         let states = states(&recipes, &edges);
-        let hashes = hashes(&recipes, &edges, &states);
+        let hashes = hashes(&recipes, &build, &states);
         Ok(Graph { recipes, edges, states, hashes, by_name })
     }
 
@@ -200,7 +229,7 @@ impl Graph {
 }
 
 /// The recipe file used for each name.
-fn choose_versions(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences<'_>, errors: &mut Vec<DeriveError>) -> Vec<Recipe> {
+fn choose_versions(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences, errors: &mut Vec<DeriveError>) -> Vec<Recipe> {
     let mut groups: indexmap::IndexMap<String, Vec<Recipe>> = indexmap::IndexMap::new();
     for r in all {
         groups.entry(r.pn.clone()).or_default().push(r);
@@ -209,14 +238,14 @@ fn choose_versions(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences<
     let mut chosen = Vec::with_capacity(groups.len());
     for (pn, mut group) in groups {
         if group.len() > 1 {
-            group.sort_by(|a, b| priority(b).cmp(&priority(a)).then_with(|| compare(&b.pv, &a.pv)).then(Ordering::Equal));
+            group.sort_by(|a, b| priority(b).cmp(&priority(a)).then_with(|| compare(&b.pv, &a.pv)));
         }
-        match prefs.get(&format!("PREFERRED_VERSION_{pn}")) {
-            Some(p) => match group.iter().position(|r| preferred_matches(&p, &r.pv)) {
+        match prefs.version(&pn) {
+            Some(p) => match group.iter().position(|r| preferred_matches(p, &r.pv)) {
                 Some(i) => chosen.push(group.swap_remove(i)),
                 None => errors.push(DeriveError::NoPreferredVersion {
-                    name: pn,
-                    preferred: p,
+                    name: pn.clone(),
+                    preferred: p.to_string(),
                     available: group.iter().map(|r| r.pv.clone()).collect(),
                 }),
             },
@@ -231,7 +260,7 @@ struct Resolver<'a> {
     recipes: &'a [Recipe],
     providers: &'a FxHashMap<&'a str, Vec<usize>>,
     skipped: &'a FxHashMap<&'a str, Vec<usize>>,
-    prefs: &'a Preferences<'a>,
+    prefs: &'a Preferences,
 }
 
 impl Resolver<'_> {
@@ -239,10 +268,12 @@ impl Resolver<'_> {
         let candidates: &[usize] = self.providers.get(name).map(Vec::as_slice).unwrap_or(&[]);
         let skipped: &[usize] = self.skipped.get(name).map(Vec::as_slice).unwrap_or(&[]);
         let names = |c: &[usize]| c.iter().map(|&i| self.recipes[i].pn.clone()).collect::<Vec<_>>();
-        if let Some(p) = self.prefs.get(&format!("PREFERRED_PROVIDER_{name}")) {
+        if let Some(p) = self.prefs.provider(name) {
             let all = candidates.iter().chain(skipped);
-            return all.copied().find(|&i| self.recipes[i].pn == p).ok_or_else(|| {
-                DeriveError::BadPreferredProvider { name: name.to_string(), preferred: p, candidates: names(candidates) }
+            return all.copied().find(|&i| self.recipes[i].pn == p).ok_or_else(|| DeriveError::BadPreferredProvider {
+                name: name.to_string(),
+                preferred: p.to_string(),
+                candidates: names(candidates),
             });
         }
         if let Some(&i) = candidates.iter().find(|&&i| self.recipes[i].pn == name) {
@@ -269,10 +300,9 @@ impl Resolver<'_> {
 }
 
 /// One error per dependency cycle (among build edges), with its full path.
-fn cycles(recipes: &[Recipe], edges: &DiGraph<usize, Edge>) -> Vec<DeriveError> {
-    let build = edges.filter_map(|_, &n| Some(n), |_, &e| e.builds().then_some(e));
+fn cycles(recipes: &[Recipe], build: &DiGraph<usize, Edge>) -> Vec<DeriveError> {
     let mut errors = Vec::new();
-    for scc in tarjan_scc(&build) {
+    for scc in tarjan_scc(build) {
         let self_loop = scc.len() == 1 && build.contains_edge(scc[0], scc[0]);
         if scc.len() < 2 && !self_loop {
             continue;
@@ -336,9 +366,8 @@ fn states(recipes: &[Recipe], edges: &DiGraph<usize, Edge>) -> Vec<State> {
 }
 
 /// Every derivation hash, dependencies first.
-fn hashes(recipes: &[Recipe], edges: &DiGraph<usize, Edge>, states: &[State]) -> Vec<Option<DrvHash>> {
-    let build = edges.filter_map(|_, &n| Some(n), |_, &e| e.builds().then_some(e));
-    let order = petgraph::algo::toposort(&build, None).expect("cycles are reported before hashing");
+fn hashes(recipes: &[Recipe], build: &DiGraph<usize, Edge>, states: &[State]) -> Vec<Option<DrvHash>> {
+    let order = petgraph::algo::toposort(build, None).expect("cycles are reported before hashing");
     let mut hashes: Vec<Option<DrvHash>> = vec![None; recipes.len()];
     // toposort puts a recipe before what it needs; hash in reverse.
     for node in order.into_iter().rev() {
@@ -351,7 +380,7 @@ fn hashes(recipes: &[Recipe], edges: &DiGraph<usize, Edge>, states: &[State]) ->
             .filter_map(|e| {
                 let j = e.target().index();
                 let role = if *e.weight() == Edge::Base { Role::Base } else { Role::Build };
-                hashes[j].map(|hash| Input { role, name: recipes[j].pn.clone(), hash })
+                hashes[j].map(|hash| Input { role, name: &recipes[j].pn, hash })
             })
             .collect();
         hashes[i] = Some(derivation_hash(&recipes[i].local_hash, &inputs));

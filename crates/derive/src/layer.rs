@@ -9,7 +9,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::ffi::OsString;
+
 use grove_eval::{FsLoader, Session};
+use rustc_hash::FxHashMap;
+
+use crate::cache::Stamp;
 
 use crate::error::DeriveError;
 
@@ -65,6 +70,10 @@ pub struct Workspace {
     /// files for `file://`): a file appearing or going away among these
     /// may change what an include, an inherit or a source finds.
     pub others: Vec<PathBuf>,
+    /// The stamp of every regular file of the layers, taken while listing
+    /// them (relative to the open directory: much cheaper than a lookup
+    /// of the whole path later), for the evaluation cache.
+    pub stamps: FxHashMap<OsString, Stamp>,
 }
 
 impl Workspace {
@@ -93,7 +102,7 @@ impl Workspace {
         }
         check_layers(&layers)?;
         layers.sort_by_key(|l| l.priority);
-        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new(), roots: Vec::new(), others: Vec::new() };
+        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new(), roots: Vec::new(), others: Vec::new(), stamps: FxHashMap::default() };
         workspace.scan()?;
         Ok(workspace)
     }
@@ -106,24 +115,26 @@ impl Workspace {
     fn scan(&mut self) -> Result<(), DeriveError> {
         for (index, layer) in self.layers.iter().enumerate() {
             let mut files = Vec::new();
-            walk(&layer.root, &mut files)?;
-            files.sort();
-            for path in files {
-                let rel = path.strip_prefix(&layer.root).unwrap_or(&path);
-                let in_dir = |d: &str| rel.components().next().is_some_and(|c| c.as_os_str() == d);
+            walk(&layer.root, Top::Layer, &mut files)?;
+            for (path, top, stamp) in files {
+                if let Some(stamp) = stamp {
+                    self.stamps.insert(path.as_os_str().to_owned(), stamp);
+                }
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                if let (true, Some(stem)) = (in_dir("recipes"), name.strip_suffix(".gr")) {
-                    let mut parts = stem.splitn(3, '_');
-                    let pn = parts.next().unwrap_or_default().to_string();
-                    let pv = parts.next().map(String::from);
-                    let pr = parts.next().map(String::from);
-                    self.recipes.push(RecipeFile { layer: index, path, pn, pv, pr, appends: Vec::new() });
-                } else if let (true, Some(stem)) = (in_dir("recipes"), name.strip_suffix(".grappend")) {
-                    self.appends.push(AppendFile { layer: index, path: path.clone(), pattern: stem.to_string() });
-                } else if in_dir("roots") && name.ends_with(".grroot") {
-                    self.roots.push(path);
-                } else {
-                    self.others.push(path);
+                match (top, name.strip_suffix(".gr"), name.strip_suffix(".grappend")) {
+                    (Top::Recipes, Some(stem), _) => {
+                        let mut parts = stem.splitn(3, '_');
+                        let pn = parts.next().unwrap_or_default().to_string();
+                        let pv = parts.next().map(String::from);
+                        let pr = parts.next().map(String::from);
+                        self.recipes.push(RecipeFile { layer: index, path, pn, pv, pr, appends: Vec::new() });
+                    }
+                    (Top::Recipes, _, Some(stem)) => {
+                        let pattern = stem.to_string();
+                        self.appends.push(AppendFile { layer: index, path, pattern });
+                    }
+                    (Top::Roots, _, _) if name.ends_with(".grroot") => self.roots.push(path),
+                    _ => self.others.push(path),
                 }
             }
         }
@@ -164,24 +175,48 @@ fn canonical(path: &Path) -> Result<PathBuf, DeriveError> {
     path.canonicalize().map_err(|e| DeriveError::Io { path: path.to_path_buf(), reason: e.to_string() })
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), DeriveError> {
+/// Which of a layer's top directories a file is under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Top {
+    /// The layer's own directory.
+    Layer,
+    Recipes,
+    Roots,
+    Other,
+}
+
+fn walk(dir: &Path, top: Top, out: &mut Vec<(PathBuf, Top, Option<Stamp>)>) -> Result<(), DeriveError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(DeriveError::Io { path: dir.to_path_buf(), reason: e.to_string() }),
     };
+    // Each directory sorted by name (short strings, cheap to compare), so
+    // the whole walk comes out in one order whatever the file system's.
+    let mut listed = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| DeriveError::Io { path: dir.to_path_buf(), reason: e.to_string() })?;
-        let path = entry.path();
+        listed.push((entry.file_name(), entry));
+    }
+    listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, entry) in listed {
         // Version control and editors' state is not part of a layer.
-        if entry.file_name().to_string_lossy().starts_with('.') {
+        if name.as_encoded_bytes().first() == Some(&b'.') {
             continue;
         }
+        let path = dir.join(&name);
         let kind = entry.file_type().map_err(|e| DeriveError::Io { path: path.clone(), reason: e.to_string() })?;
         if kind.is_dir() {
-            walk(&path, out)?;
+            let below = match (top, name.as_encoded_bytes()) {
+                (Top::Layer, b"recipes") => Top::Recipes,
+                (Top::Layer, b"roots") => Top::Roots,
+                (Top::Layer, _) => Top::Other,
+                (t, _) => t,
+            };
+            walk(&path, below, out)?;
         } else if kind.is_file() {
-            out.push(path);
+            let stamp = entry.metadata().ok().map(|m| Stamp::from(&m));
+            out.push((path, if top == Top::Layer { Top::Other } else { top }, stamp));
         }
     }
     Ok(())

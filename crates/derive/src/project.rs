@@ -205,7 +205,9 @@ impl Project {
     /// [`Project::graph`], reusing what the cache file at `cache.0` (for
     /// key `cache.1`) still holds, and saving what was evaluated anew.
     pub fn graph_cached(&self, base: &Base, cache: Option<(&Path, [u8; 32])>) -> Result<(Graph, Stats), Vec<DeriveError>> {
-        let loaded = cache.map(|(path, key)| Cache::load(path, key));
+        let stamps = &self.workspace.stamps;
+        let stamp_of = |p: &Path| stamps.get(p.as_os_str()).copied().or_else(|| cache::Stamp::of(p));
+        let loaded = cache.map(|(path, key)| Cache::load(path, key, &stamp_of));
         let recipes = &self.workspace.recipes;
         let appends_of = |i: usize| -> Vec<PathBuf> {
             recipes[i].appends.iter().map(|&a| self.workspace.appends[a].path.clone()).collect()
@@ -246,10 +248,10 @@ impl Project {
                     .map(|(r, read)| (recipes[r.file].path.clone(), appends_of(r.file), r.clone(), read.clone()))
                     .collect();
                 // A cache that cannot be written costs time, never results.
-                let _ = cache.save(path, &entries);
+                let _ = cache.save(path, &entries, &stamp_of);
             }
         }
-        let graph = Graph::build(&self.workspace, slots.into_iter().map(|(r, _)| r).collect(), &Preferences { store: &base.store })?;
+        let graph = Graph::build(&self.workspace, slots.into_iter().map(|(r, _)| r).collect(), &Preferences::of(&base.store))?;
         Ok((graph, stats))
     }
 }
