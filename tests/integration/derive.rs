@@ -511,3 +511,16 @@ fn an_append_that_matches_nothing_is_reported() {
     assert_eq!(run.code, 0);
     assert!(run.stderr.contains("warning: layer/recipes/libs/zlib-ng_%.grappend matches no recipe"), "{}", run.stderr);
 }
+
+/// The README shows `grove eval` on the example workspace; a change of the
+/// hashes (or of the output) must show there too.
+#[test]
+fn the_readme_shows_what_grove_eval_prints() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("$ grove eval\n").expect("the README has a grove eval example") + "$ grove eval\n".len();
+    let shown: Vec<&str> = readme[start..].lines().take_while(|l| !l.contains("derivations in")).collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workspace");
+    let run = grove(&dir, &["eval"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), shown, "update README.md's grove eval example");
+}
