@@ -51,6 +51,10 @@ enum Sub {
         /// The build log (stored compressed).
         #[arg(long, value_name = "FILE")]
         log: Option<PathBuf>,
+        /// Let in symlinks with absolute targets (an output that is a
+        /// sysroot); never followed.
+        #[arg(long)]
+        allow_absolute_symlinks: bool,
         /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -80,6 +84,10 @@ enum Sub {
     Import {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Let in symlinks with absolute targets (an artifact that is a
+        /// sysroot); never followed.
+        #[arg(long)]
+        allow_absolute_symlinks: bool,
         /// Print a versioned JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -98,8 +106,15 @@ pub fn run(store: Option<&Path>, args: Args) -> Outcome {
                 outputs,
                 meta,
                 log,
+                allow_absolute_symlinks,
                 json,
-            } => add(&store, &drv, &outputs, meta, log.as_deref(), json),
+            } => {
+                let options = ImportOptions {
+                    allow_absolute_symlinks,
+                    ..ImportOptions::default()
+                };
+                add(&store, &drv, &outputs, meta, log.as_deref(), &options, json)
+            }
             Sub::Show { drv, json } => show(&store, &drv, json),
             Sub::Log { drv } => DrvId::parse(&drv)
                 .and_then(|d| store.log_of(&d))
@@ -111,7 +126,17 @@ pub fn run(store: Option<&Path>, args: Args) -> Outcome {
                     None => Outcome::NotFound,
                 }),
             Sub::Export { drv, dir, json } => export(&store, &drv, &dir, json),
-            Sub::Import { files, json } => import(&store, &files, json),
+            Sub::Import {
+                files,
+                allow_absolute_symlinks,
+                json,
+            } => {
+                let options = ImportOptions {
+                    allow_absolute_symlinks,
+                    ..ImportOptions::default()
+                };
+                import(&store, &files, &options, json)
+            }
         };
     result.unwrap_or_else(fail)
 }
@@ -122,6 +147,7 @@ fn add(
     outputs: &[String],
     meta: Meta,
     log: Option<&Path>,
+    options: &ImportOptions,
     json: bool,
 ) -> Result<Outcome, StoreError> {
     let drv = DrvId::parse(drv)?;
@@ -148,7 +174,7 @@ fn add(
         };
         let mut outputs = Vec::new();
         for (name, path) in &parsed {
-            let imported = store.import_path(path, &ImportOptions::default())?;
+            let imported = store.import_path(path, options)?;
             outputs.push(Output {
                 name: name.clone(),
                 tree: imported.tree,
@@ -241,9 +267,14 @@ fn export(store: &Store, drv: &str, dir: &Path, json: bool) -> Result<Outcome, S
     Ok(Outcome::Done)
 }
 
-fn import(store: &Store, files: &[PathBuf], json: bool) -> Result<Outcome, StoreError> {
+fn import(
+    store: &Store,
+    files: &[PathBuf],
+    options: &ImportOptions,
+    json: bool,
+) -> Result<Outcome, StoreError> {
     for f in files {
-        let i = store.import_artifact(f)?;
+        let i = store.import_artifact_with(f, options)?;
         if json {
             print_json(&out::Imported {
                 version: out::VERSION,

@@ -139,12 +139,18 @@ enum Sub {
     /// Entries that would lead out of the tree (absolute paths, `..`,
     /// symlinks or hard links leading out, paths through symlinks) and
     /// device nodes are refused, each by name, and nothing is imported.
+    /// Absolute symlinks are refused unless --allow-absolute-symlinks.
     Add {
         /// A directory, or a tar archive (compression is recognized by content).
         path: PathBuf,
         /// Skip device nodes, FIFOs and sockets (reported) instead of refusing.
         #[arg(long)]
         allow_devices: bool,
+        /// Let in symlinks with absolute targets (a base sysroot's
+        /// `/usr/lib/libz.so -> /usr/lib/libz.so.1`): stored as they are,
+        /// never followed, checked from the tree's root.
+        #[arg(long)]
+        allow_absolute_symlinks: bool,
         /// Hand the directory over: its files become the store's objects
         /// (read-only, hardlinked, no copy) and the directory is removed.
         #[arg(long)]
@@ -216,6 +222,7 @@ pub fn run(store: Option<&Path>, args: Args) -> Outcome {
         Sub::Add {
             path,
             allow_devices,
+            allow_absolute_symlinks,
             consume,
             root,
             json,
@@ -224,6 +231,7 @@ pub fn run(store: Option<&Path>, args: Args) -> Outcome {
             &path,
             &ImportOptions {
                 allow_devices,
+                allow_absolute_symlinks,
                 consume,
             },
             root,

@@ -255,6 +255,50 @@ fn hostile_tarballs_are_refused_entry_by_entry_and_nothing_stays() {
     );
 }
 
+/// A base sysroot with absolute symlinks: refused by default with the
+/// entry named and the way to let it in; with the flag, added, checked
+/// out as symlinks, exported and imported back.
+#[test]
+fn a_sysroot_with_absolute_symlinks_comes_in_only_on_request() {
+    use tar::EntryType::*;
+    let f = Fixture::new();
+    let sysroot = tarball(&f, "sysroot.tar", |b| {
+        raw(b, Regular, "usr/lib/libz.so.1", "", b"ELF");
+        raw(b, Symlink, "usr/lib/libz.so", "/usr/lib/libz.so.1", b"");
+        raw(b, Directory, "usr/bin/", "", b"");
+        raw(b, Symlink, "bin", "/usr/bin", b"");
+    });
+    let path = sysroot.to_str().unwrap();
+    let r = f.run(&["store", "add", path]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    for entry in ["`bin`:", "`usr/lib/libz.so`:"] {
+        let line = r.stderr.lines().find(|l| l.contains(entry));
+        let line = line.unwrap_or_else(|| panic!("{entry} not named:\n{}", r.stderr));
+        assert!(line.contains("--allow-absolute-symlinks"), "{line}");
+    }
+    let tree = f.ok(&["store", "add", "--allow-absolute-symlinks", path]);
+    let out = f.path("checkout");
+    f.ok(&["checkout", &tree, out.to_str().unwrap()]);
+    assert_eq!(fs::read_link(out.join("bin")).unwrap(), Path::new("/usr/bin"));
+    assert_eq!(
+        fs::read_link(out.join("usr/lib/libz.so")).unwrap(),
+        Path::new("/usr/lib/libz.so.1")
+    );
+
+    let drv = "5e".repeat(32);
+    let meta = ["--recipe", "base", "--recipe-version", "1", "--series", "3.2"];
+    let output = format!("runtime={path}");
+    let add = [&["artifact", "add", &drv, "--output", &output][..], &meta[..]].concat();
+    assert_eq!(f.run(&add).code, 2, "an output is checked the same way");
+    f.ok(&[&add[..], &["--allow-absolute-symlinks"][..]].concat());
+    let exported = f.json(&["artifact", "export", &drv, "-o", f.path("exported").to_str().unwrap()]);
+    let file = exported["files"][0].as_str().unwrap().to_string();
+    let other = Fixture::new();
+    assert_eq!(other.run(&["artifact", "import", &file]).code, 2);
+    other.ok(&["artifact", "import", "--allow-absolute-symlinks", &file]);
+    other.fsck_clean();
+}
+
 /// A small, seeded pseudo-random sequence: each run prints its seed so a
 /// failure can be replayed with GROVE_CRASH_SEED.
 struct Rng(u64);

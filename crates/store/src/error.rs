@@ -37,7 +37,7 @@ pub enum StoreError {
     #[diagnostic(
         code(grove::store::unsafe_entry),
         help(
-            "nothing was imported; entries must stay inside the tree (no absolute paths, no `..`, no symlinks or hard links leading out) and be files, directories or symlinks (device nodes only with --allow-devices, which skips them)"
+            "nothing was imported; entries must stay inside the tree (no absolute paths, no `..`, no symlinks or hard links leading out; absolute symlinks of a sysroot only with --allow-absolute-symlinks) and be files, directories or symlinks (device nodes only with --allow-devices, which skips them)"
         )
     )]
     Unsafe {

@@ -128,13 +128,19 @@ impl Store {
     /// Imports one exported output, verifying its content against the
     /// manifest inside; nothing is kept if it does not verify.
     pub fn import_artifact(&self, path: &Path) -> Result<ImportedArtifact> {
+        self.import_artifact_with(path, &ImportOptions::default())
+    }
+
+    /// [`Store::import_artifact`] with the import checks `options` relax
+    /// (absolute symlinks, for an artifact that is a sysroot).
+    pub fn import_artifact_with(&self, path: &Path, options: &ImportOptions) -> Result<ImportedArtifact> {
         let verify = |detail: String| StoreError::Verify {
             path: path.to_path_buf(),
             detail,
         };
         let file = File::open(path).map_err(io_err("open", path))?;
         let specials: [&[u8]; 2] = [MANIFEST_ENTRY.as_bytes(), LOG_ENTRY.as_bytes()];
-        let (staged, found) = stage_tar(self, file, path, &ImportOptions::default(), &specials)?;
+        let (staged, found) = stage_tar(self, file, path, options, &specials)?;
         let manifest = found
             .iter()
             .find(|(n, _)| n == MANIFEST_ENTRY.as_bytes())

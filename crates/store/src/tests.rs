@@ -338,6 +338,51 @@ fn a_directory_swapped_for_a_symlink_mid_import_is_not_followed() {
     assert_eq!(content, b"inside\n");
 }
 
+/// A base sysroot's absolute symlinks: refused by default (named), let in
+/// on request, stored as they are, checked from the tree's root, never
+/// followed by the import or by a checkout.
+#[test]
+fn absolute_symlinks_only_on_request_and_never_followed() {
+    let f = fixture();
+    let src = f.root.join("sysroot");
+    write(&src.join("usr/lib/libz.so.1"), "ELF", 0o755);
+    symlink("/usr/lib/libz.so.1", src.join("usr/lib/libz.so")).unwrap();
+    write(&src.join("usr/bin/sh"), "ELF", 0o755);
+    symlink("/usr/bin", src.join("bin")).unwrap();
+    let err = f.store.import_path(&src, &ImportOptions::default()).unwrap_err();
+    let StoreError::Unsafe { rejections, .. } = &err else {
+        panic!("{err}")
+    };
+    let named: Vec<_> = rejections.iter().map(|r| r.entry.as_str()).collect();
+    assert_eq!(named, ["bin", "usr/lib/libz.so"], "{err}");
+    assert!(rejections[0].reason.contains("--allow-absolute-symlinks"), "{err}");
+    assert_eq!(f.store.fsck(false).unwrap().objects, 0);
+
+    let allow = ImportOptions {
+        allow_absolute_symlinks: true,
+        ..ImportOptions::default()
+    };
+    let tree = f.store.import_path(&src, &allow).unwrap().tree;
+    let link = ObjectKind::Symlink.id(b"/usr/lib/libz.so.1");
+    assert_eq!(f.store.read_object(&link).unwrap().1, b"/usr/lib/libz.so.1");
+    let out = f.root.join("out");
+    f.store.checkout(&tree, &out).unwrap();
+    assert_eq!(fs::read_link(out.join("usr/lib/libz.so")).unwrap(), Path::new("/usr/lib/libz.so.1"));
+    assert_eq!(fs::read_link(out.join("bin")).unwrap(), Path::new("/usr/bin"));
+    assert!(fs::symlink_metadata(out.join("bin")).unwrap().is_symlink());
+
+    // From the tree's root, `..` still cannot climb out.
+    symlink("/../../outside", src.join("escape")).unwrap();
+    symlink("/bin/../../..", src.join("escape2")).unwrap();
+    let err = f.store.import_path(&src, &allow).unwrap_err();
+    let StoreError::Unsafe { rejections, .. } = &err else {
+        panic!("{err}")
+    };
+    let named: Vec<_> = rejections.iter().map(|r| r.entry.as_str()).collect();
+    assert_eq!(named, ["escape", "escape2"], "{err}");
+    assert!(rejections.iter().all(|r| r.reason.contains("climbs above the root")), "{err}");
+}
+
 #[test]
 fn refs_update_atomically_with_history_and_compare_and_swap() {
     let f = fixture();

@@ -103,7 +103,7 @@ impl Walk<'_, '_> {
         let tree = self.dir(&OwnedFd::from(top), root, b"")?;
         let targets = std::mem::take(&mut *self.targets.lock().expect("no panics while held"));
         let mut rejections = std::mem::take(&mut *self.rejections.lock().expect("no panics while held"));
-        rejections.extend(tree.escaping_symlinks(&targets));
+        rejections.extend(tree.escaping_symlinks(&targets, self.options.allow_absolute_symlinks));
         if !rejections.is_empty() {
             rejections.sort_by(|a, b| a.entry.cmp(&b.entry));
             return Err(StoreError::Unsafe {

@@ -28,6 +28,12 @@ pub struct ImportOptions {
     /// Skip device nodes, FIFOs and sockets (each is reported) instead of
     /// refusing the import. They are never stored.
     pub allow_devices: bool,
+    /// Let in symlinks with absolute targets, for a base sysroot whose
+    /// `/usr/lib/libfoo.so -> /usr/lib/libfoo.so.1` mean the sysroot's own
+    /// root. They are stored as they are and, like every symlink, never
+    /// followed, by the import or by a checkout; where they lead is checked
+    /// from the tree's root, so one that climbs above it is still refused.
+    pub allow_absolute_symlinks: bool,
     /// The directory is handed over to the store: its files become the
     /// objects themselves (made read-only, mtime 0, hardlinked into the
     /// store, no byte copied) and the directory is removed once the import

@@ -106,27 +106,38 @@ impl Node {
     }
 
     /// Every symlink whose use would lead out of the tree: an absolute
-    /// target, or one whose resolution (through the tree's own symlinks)
-    /// climbs above the root. `targets` maps symlink objects to targets.
-    pub fn escaping_symlinks(&self, targets: &Targets) -> Vec<Rejection> {
+    /// target (unless `absolute_ok`: a sysroot's absolute symlinks, which
+    /// mean the tree's own root once it is the root of a system), or one
+    /// whose resolution (through the tree's own symlinks) climbs above the
+    /// root. `targets` maps symlink objects to targets.
+    pub fn escaping_symlinks(&self, targets: &Targets, absolute_ok: bool) -> Vec<Rejection> {
         let mut out = Vec::new();
-        self.walk_symlinks(self, &mut Vec::new(), targets, &mut out);
+        let mut walk = SymlinkWalk {
+            root: self,
+            targets,
+            absolute_ok,
+            out: &mut out,
+        };
+        walk.dir(self, &mut Vec::new());
         out
     }
+}
 
-    fn walk_symlinks(
-        &self,
-        root: &Node,
-        at: &mut Vec<Vec<u8>>,
-        targets: &Targets,
-        out: &mut Vec<Rejection>,
-    ) {
-        let Node::Dir(children) = self else { return };
+struct SymlinkWalk<'a> {
+    root: &'a Node,
+    targets: &'a Targets,
+    absolute_ok: bool,
+    out: &'a mut Vec<Rejection>,
+}
+
+impl SymlinkWalk<'_> {
+    fn dir(&mut self, node: &Node, at: &mut Vec<Vec<u8>>) {
+        let Node::Dir(children) = node else { return };
         for (name, child) in children {
             match child {
                 Node::Dir(_) => {
                     at.push(name.clone());
-                    child.walk_symlinks(root, at, targets, out);
+                    self.dir(child, at);
                     at.pop();
                 }
                 Node::Leaf {
@@ -134,11 +145,16 @@ impl Node {
                     hash,
                     ..
                 } => {
-                    let t = targets.get(hash).map_or(&[][..], Vec::as_slice);
-                    if let Err(why) = resolve(root, at.clone(), t, targets, &mut 0) {
+                    let t = self.targets.get(hash).map_or(&[][..], Vec::as_slice);
+                    let how = Resolve {
+                        root: self.root,
+                        targets: self.targets,
+                        absolute_ok: self.absolute_ok,
+                    };
+                    if let Err(why) = how.resolve(at.clone(), t, &mut 0) {
                         let mut path = at.clone();
                         path.push(name.clone());
-                        out.push(Rejection {
+                        self.out.push(Rejection {
                             entry: show(&path.join(&b'/')),
                             reason: format!("symlink to `{}`: {why}", show(t)),
                         });
@@ -148,7 +164,9 @@ impl Node {
             }
         }
     }
+}
 
+impl Node {
     /// Writes every directory as a tree into the batch, bottom-up.
     pub fn write(&self, batch: &Batch<'_>) -> Result<(TreeId, u64)> {
         let Node::Dir(children) = self else {
@@ -179,54 +197,69 @@ impl Node {
 /// Symlink objects' targets.
 pub(crate) type Targets = HashMap<Hash, Vec<u8>>;
 
-/// Follows `target` from the directory `at` the way the kernel would,
-/// through the tree's own symlinks. A component that does not exist (or
-/// is a file) ends the walk harmlessly: using the path fails there.
-fn resolve(
-    root: &Node,
-    mut at: Vec<Vec<u8>>,
-    target: &[u8],
-    targets: &Targets,
-    hops: &mut u32,
-) -> Result<Option<Vec<Vec<u8>>>, String> {
-    if target.is_empty() {
-        return Err("an empty target".into());
-    }
-    if target[0] == b'/' {
-        return Err("an absolute target leads out of the tree".into());
-    }
-    for c in target.split(|&b| b == b'/') {
-        match c {
-            b"" | b"." => {}
-            b".." => {
-                if at.pop().is_none() {
-                    return Err("it climbs above the root of the tree".into());
-                }
+struct Resolve<'a> {
+    root: &'a Node,
+    targets: &'a Targets,
+    absolute_ok: bool,
+}
+
+impl Resolve<'_> {
+    /// Follows `target` from the directory `at` the way the kernel would,
+    /// through the tree's own symlinks (an allowed absolute target from the
+    /// tree's root). A component that does not exist (or is a file) ends
+    /// the walk harmlessly: using the path fails there.
+    fn resolve(
+        &self,
+        mut at: Vec<Vec<u8>>,
+        target: &[u8],
+        hops: &mut u32,
+    ) -> Result<Option<Vec<Vec<u8>>>, String> {
+        if target.is_empty() {
+            return Err("an empty target".into());
+        }
+        if target[0] == b'/' {
+            if !self.absolute_ok {
+                return Err(
+                    "an absolute target leads out of the tree (a sysroot's absolute symlinks are \
+                     let in by --allow-absolute-symlinks)"
+                        .into(),
+                );
             }
-            name => {
-                let mut path: Vec<&[u8]> = at.iter().map(Vec::as_slice).collect();
-                path.push(name);
-                match root.get(&path) {
-                    Some(Node::Dir(_)) => at.push(name.to_vec()),
-                    Some(Node::Leaf {
-                        kind: EntryKind::Symlink,
-                        hash,
-                        ..
-                    }) => {
-                        *hops += 1;
-                        if *hops > MAX_HOPS {
-                            return Err("symlinks loop".into());
-                        }
-                        let next = targets.get(hash).map_or(&[][..], Vec::as_slice);
-                        match resolve(root, at.clone(), next, targets, hops)? {
-                            Some(p) => at = p,
-                            None => return Ok(None),
-                        }
+            at.clear();
+        }
+        for c in target.split(|&b| b == b'/') {
+            match c {
+                b"" | b"." => {}
+                b".." => {
+                    if at.pop().is_none() {
+                        return Err("it climbs above the root of the tree".into());
                     }
-                    _ => return Ok(None),
+                }
+                name => {
+                    let mut path: Vec<&[u8]> = at.iter().map(Vec::as_slice).collect();
+                    path.push(name);
+                    match self.root.get(&path) {
+                        Some(Node::Dir(_)) => at.push(name.to_vec()),
+                        Some(Node::Leaf {
+                            kind: EntryKind::Symlink,
+                            hash,
+                            ..
+                        }) => {
+                            *hops += 1;
+                            if *hops > MAX_HOPS {
+                                return Err("symlinks loop".into());
+                            }
+                            let next = self.targets.get(hash).map_or(&[][..], Vec::as_slice);
+                            match self.resolve(at.clone(), next, hops)? {
+                                Some(p) => at = p,
+                                None => return Ok(None),
+                            }
+                        }
+                        _ => return Ok(None),
+                    }
                 }
             }
         }
+        Ok(Some(at))
     }
-    Ok(Some(at))
 }

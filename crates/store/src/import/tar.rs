@@ -73,7 +73,7 @@ pub(crate) fn stage<'s>(
         files,
         ..
     } = state;
-    rejections.extend(root.escaping_symlinks(&targets));
+    rejections.extend(root.escaping_symlinks(&targets, options.allow_absolute_symlinks));
     if !rejections.is_empty() {
         return Err(StoreError::Unsafe {
             from: path.display().to_string(),
