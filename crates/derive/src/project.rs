@@ -19,7 +19,7 @@ use crate::error::DeriveError;
 use crate::graph::{Graph, Preferences};
 use crate::layer::{RecipeFile, Workspace};
 use crate::providers;
-use crate::recipe::{self, Detailed, Inputs, Recipe};
+use crate::recipe::{self, Detailed, HostPaths, Inputs, Recipe};
 use crate::sources::Origin;
 
 /// The axes of one configuration, and extra `--set VAR=value` settings.
@@ -55,7 +55,7 @@ pub struct Project {
     pub workspace: Workspace,
     session: Session,
     /// Host directories no derivation may mention.
-    host_paths: Vec<String>,
+    host_paths: HostPaths,
 }
 
 impl Project {
@@ -66,8 +66,9 @@ impl Project {
         if let Some(dir) = workspace.conf.as_deref().and_then(Path::parent) {
             roots.push(dir.to_path_buf());
         }
-        let host_paths =
-            roots.iter().filter(|r| r.components().count() > 2).map(|r| r.to_string_lossy().into_owned()).collect();
+        let host_paths = HostPaths::new(
+            roots.iter().filter(|r| r.components().count() > 2).map(|r| r.to_string_lossy().into_owned()),
+        );
         let session = Session::new(FsLoader::new(roots)).with_search_path(workspace.search_path());
         Project { workspace, session, host_paths }
     }

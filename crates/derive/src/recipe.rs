@@ -66,7 +66,7 @@ pub struct Inputs<'a> {
     /// Host directories (the layers, the workspace) that must not appear
     /// in a derivation: the sandbox cannot see them, and a checkout moved
     /// elsewhere must derive the same hashes.
-    pub host_paths: &'a [String],
+    pub host_paths: &'a HostPaths,
 }
 
 fn get(store: &DataStore, var: &str) -> Result<Option<Value>, EvalError> {
@@ -200,13 +200,19 @@ fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String
     let is_function = |name: &str| set(&store.get_flag_unexpanded(name, "func"));
     let mut todo: Vec<String> = tasks.iter().filter(|t| is_function(t)).map(|t| t.to_string()).collect();
     let mut found: Vec<(String, String)> = Vec::new();
+    // Words already looked at: bodies repeat the same words and calls.
+    let mut seen: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
     while let Some(name) = todo.pop() {
         if found.iter().any(|(n, _)| *n == name) {
             continue;
         }
         let body = get(store, &name)?.map(|v| v.to_string()).unwrap_or_default();
-        for word in body.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'))) {
-            if !word.is_empty() && word != name && is_function(word) && !found.iter().any(|(n, _)| n == word) {
+        for word in shell_words(&body) {
+            if word.starts_with(|c: char| c.is_ascii_digit() || c == '-') || seen.contains(word) {
+                continue;
+            }
+            seen.insert(word.to_string());
+            if word != name && is_function(word) {
                 todo.push(word.to_string());
             }
         }
@@ -216,10 +222,66 @@ fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String
     Ok(found)
 }
 
-fn check_host_paths(local: &Local, host_paths: &[String]) -> Result<(), ExtractError> {
+/// The runs of `[A-Za-z0-9_.+-]` in a shell body: every word that could
+/// name a function. A byte scan: bodies are long, and most of a
+/// recipe's derivation time went to splitting them by `char`.
+fn shell_words(body: &str) -> impl Iterator<Item = &str> {
+    const fn table() -> [bool; 256] {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'+' || b == b'-';
+            c += 1;
+        }
+        t
+    }
+    static WORD: [bool; 256] = table();
+    let bytes = body.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() && !WORD[usize::from(bytes[at])] {
+            at += 1;
+        }
+        let start = at;
+        while at < bytes.len() && WORD[usize::from(bytes[at])] {
+            at += 1;
+        }
+        // Word bytes are ASCII, so both ends are character boundaries.
+        (start < at).then(|| &body[start..at])
+    })
+}
+
+/// Host directories that must not appear in a derivation, with a
+/// searcher for each (built once: every value of every recipe is searched).
+#[derive(Debug, Default)]
+pub struct HostPaths {
+    finders: Vec<(String, memchr::memmem::Finder<'static>)>,
+}
+
+impl HostPaths {
+    pub fn new(paths: impl IntoIterator<Item = String>) -> HostPaths {
+        let finders = paths
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let finder = memchr::memmem::Finder::new(p.as_bytes()).into_owned();
+                (p, finder)
+            })
+            .collect();
+        HostPaths { finders }
+    }
+
+    /// The first host path in `text`.
+    pub fn find(&self, text: &str) -> Option<&str> {
+        self.finders.iter().find(|(_, f)| f.find(text.as_bytes()).is_some()).map(|(p, _)| p.as_str())
+    }
+}
+
+fn check_host_paths(local: &Local, host_paths: &HostPaths) -> Result<(), ExtractError> {
     let leak = |what: &str, text: &str| -> Result<(), ExtractError> {
-        match host_paths.iter().find(|p| !p.is_empty() && text.contains(p.as_str())) {
-            Some(p) => Err(ExtractError::HostPath { what: what.to_string(), path: p.clone() }),
+        match host_paths.find(text) {
+            Some(p) => Err(ExtractError::HostPath { what: what.to_string(), path: p.to_string() }),
             None => Ok(()),
         }
     };

@@ -406,11 +406,15 @@ impl DataStore {
     }
 
     fn flag(&self, stack: &mut Stack, var: &str, flag: &str) -> Result<Option<Value>, ExpandError> {
+        // Most flags asked for are not set: answer that before building a key.
+        let Some(raw) = self.get_flag_unexpanded(var, flag) else { return Ok(None) };
+        if !has_ref(&raw) {
+            return Ok(Some(raw));
+        }
         let key = (Value::from(var), Value::from(flag));
         if let Some(r) = self.cache.borrow().flags.get(&key) {
             return r.clone();
         }
-        let Some(raw) = self.get_flag_unexpanded(var, flag) else { return Ok(None) };
         let name = [var, "[", flag, "]"].concat();
         let result = self.expand_refs(stack, &raw, Some(&name)).map(Some);
         self.cache.borrow_mut().flags.insert(key, result.clone());
