@@ -81,13 +81,28 @@ impl FsLoader {
     }
 
     fn canonical_dir(&self, dir: &Path) -> Option<PathBuf> {
-        let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(d) = dirs.get(dir) {
+        if let Some(d) = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
             return d.clone();
         }
-        let canonical = dir.canonicalize().ok();
-        dirs.insert(dir.to_path_buf(), canonical.clone());
-        canonical
+        // A new directory under a known one (every recipe has its own) is
+        // its parent's canonical form plus its name when it is no symlink:
+        // one lstat, where canonicalize reads every component of the path.
+        let from_parent = match (dir.parent(), dir.components().next_back()) {
+            (Some(parent), Some(std::path::Component::Normal(name))) if !parent.as_os_str().is_empty() => {
+                self.canonical_dir(parent).and_then(|p| {
+                    let candidate = p.join(name);
+                    let meta = std::fs::symlink_metadata(&candidate).ok()?;
+                    if meta.file_type().is_symlink() {
+                        candidate.canonicalize().ok().filter(|c| c.is_dir())
+                    } else {
+                        meta.is_dir().then_some(candidate)
+                    }
+                })
+            }
+            _ => dir.canonicalize().ok(),
+        };
+        self.dirs.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), from_parent.clone());
+        from_parent
     }
 
     /// The path with every symlink resolved, if it names a regular file.
