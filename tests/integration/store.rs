@@ -279,19 +279,39 @@ fn a_sysroot_with_absolute_symlinks_comes_in_only_on_request() {
     let tree = f.ok(&["store", "add", "--allow-absolute-symlinks", path]);
     let out = f.path("checkout");
     f.ok(&["checkout", &tree, out.to_str().unwrap()]);
-    assert_eq!(fs::read_link(out.join("bin")).unwrap(), Path::new("/usr/bin"));
+    assert_eq!(
+        fs::read_link(out.join("bin")).unwrap(),
+        Path::new("/usr/bin")
+    );
     assert_eq!(
         fs::read_link(out.join("usr/lib/libz.so")).unwrap(),
         Path::new("/usr/lib/libz.so.1")
     );
 
     let drv = "5e".repeat(32);
-    let meta = ["--recipe", "base", "--recipe-version", "1", "--series", "3.2"];
+    let meta = [
+        "--recipe",
+        "base",
+        "--recipe-version",
+        "1",
+        "--series",
+        "3.2",
+    ];
     let output = format!("runtime={path}");
-    let add = [&["artifact", "add", &drv, "--output", &output][..], &meta[..]].concat();
+    let add = [
+        &["artifact", "add", &drv, "--output", &output][..],
+        &meta[..],
+    ]
+    .concat();
     assert_eq!(f.run(&add).code, 2, "an output is checked the same way");
     f.ok(&[&add[..], &["--allow-absolute-symlinks"][..]].concat());
-    let exported = f.json(&["artifact", "export", &drv, "-o", f.path("exported").to_str().unwrap()]);
+    let exported = f.json(&[
+        "artifact",
+        "export",
+        &drv,
+        "-o",
+        f.path("exported").to_str().unwrap(),
+    ]);
     let file = exported["files"][0].as_str().unwrap().to_string();
     let other = Fixture::new();
     assert_eq!(other.run(&["artifact", "import", &file]).code, 2);

@@ -31,14 +31,28 @@ pub fn content_store(s: &dyn ContentStore, damage: &dyn Fn(BlobKind, &Hash)) {
         "94c2db1d6f80676d84110c6121f616cfa694fe755fbcf38211ade6b44f00c9da",
         "an object's id is blake3(\"grove/blob\\0\" ‖ content)"
     );
-    assert_eq!(s.put(file, b"hello\n").unwrap(), hello, "a put is idempotent");
+    assert_eq!(
+        s.put(file, b"hello\n").unwrap(),
+        hello,
+        "a put is idempotent"
+    );
     assert!(s.contains(file, &hello).unwrap());
-    assert_eq!(s.get(file, &hello).unwrap().as_deref(), Some(&b"hello\n"[..]));
+    assert_eq!(
+        s.get(file, &hello).unwrap().as_deref(),
+        Some(&b"hello\n"[..])
+    );
     let exec = BlobKind::Object(ObjectKind::Exec);
-    assert_eq!(s.get(exec, &hello).unwrap(), None, "the kind is part of the name");
+    assert_eq!(
+        s.get(exec, &hello).unwrap(),
+        None,
+        "the kind is part of the name"
+    );
     let link = BlobKind::Object(ObjectKind::Symlink);
     let l = s.put(link, b"../lib/libz.so.1").unwrap();
-    assert_eq!(s.get(link, &l).unwrap().as_deref(), Some(&b"../lib/libz.so.1"[..]));
+    assert_eq!(
+        s.get(link, &l).unwrap().as_deref(),
+        Some(&b"../lib/libz.so.1"[..])
+    );
     let empty = s.put(file, b"").unwrap();
     assert_eq!(s.get(file, &empty).unwrap().as_deref(), Some(&b""[..]));
     let absent = Hash([0x5a; 32]);
@@ -79,15 +93,25 @@ pub fn content_store(s: &dyn ContentStore, damage: &dyn Fn(BlobKind, &Hash)) {
     );
 
     let c = commit(TreeId(t), None, "first");
-    let id = s.put(BlobKind::Commit, c.encode().as_bytes()).expect("put a commit");
+    let id = s
+        .put(BlobKind::Commit, c.encode().as_bytes())
+        .expect("put a commit");
     assert_eq!(id, c.id().0);
-    assert_eq!(s.get(BlobKind::Commit, &id).unwrap(), Some(c.encode().into_bytes()));
-    let refused = s.put(BlobKind::Commit, b"grove-commit 1\nsubject x\n").unwrap_err();
+    assert_eq!(
+        s.get(BlobKind::Commit, &id).unwrap(),
+        Some(c.encode().into_bytes())
+    );
+    let refused = s
+        .put(BlobKind::Commit, b"grove-commit 1\nsubject x\n")
+        .unwrap_err();
     assert!(matches!(refused, StoreError::Malformed { .. }), "{refused}");
 
     let log = s.put(BlobKind::Log, b"make: done\n").unwrap();
     assert_eq!(log, Hash::of(b"grove/log\0", b"make: done\n"));
-    assert_eq!(s.get(BlobKind::Log, &log).unwrap().as_deref(), Some(&b"make: done\n"[..]));
+    assert_eq!(
+        s.get(BlobKind::Log, &log).unwrap().as_deref(),
+        Some(&b"make: done\n"[..])
+    );
 
     // Never wrong bytes: damage is an error, not content.
     let victim = s.put(file, b"a blob to damage\n").unwrap();
@@ -128,20 +152,34 @@ pub fn ref_store<S: ContentStore + RefStore>(s: &S) {
     let rt = name("gnome/3.2/runtime");
     assert_eq!(s.read_ref(&rt).unwrap(), None);
     assert_eq!(s.ref_history(&rt).unwrap(), vec![]);
-    assert_eq!(s.update_ref(&rt, &commits[0], Some(None), "create").unwrap(), None);
+    assert_eq!(
+        s.update_ref(&rt, &commits[0], Some(None), "create")
+            .unwrap(),
+        None
+    );
     assert_eq!(s.read_ref(&rt).unwrap(), Some(commits[0]));
     let moved = s
         .update_ref(&rt, &commits[1], Some(Some(commits[2])), "stale")
         .unwrap_err();
     assert!(matches!(moved, StoreError::RefMoved { .. }), "{moved}");
-    assert_eq!(s.read_ref(&rt).unwrap(), Some(commits[0]), "a failed swap changes nothing");
-    let created_again = s.update_ref(&rt, &commits[1], Some(None), "create").unwrap_err();
+    assert_eq!(
+        s.read_ref(&rt).unwrap(),
+        Some(commits[0]),
+        "a failed swap changes nothing"
+    );
+    let created_again = s
+        .update_ref(&rt, &commits[1], Some(None), "create")
+        .unwrap_err();
     assert!(matches!(created_again, StoreError::RefMoved { .. }));
     assert_eq!(
-        s.update_ref(&rt, &commits[1], Some(Some(commits[0])), "next").unwrap(),
+        s.update_ref(&rt, &commits[1], Some(Some(commits[0])), "next")
+            .unwrap(),
         Some(commits[0])
     );
-    assert_eq!(s.update_ref(&rt, &commits[2], None, "forced").unwrap(), Some(commits[1]));
+    assert_eq!(
+        s.update_ref(&rt, &commits[2], None, "forced").unwrap(),
+        Some(commits[1])
+    );
     let history = s.ref_history(&rt).unwrap();
     let news: Vec<_> = history.iter().map(|e| e.new).collect();
     assert_eq!(news, commits[..3]);
@@ -152,15 +190,23 @@ pub fn ref_store<S: ContentStore + RefStore>(s: &S) {
     assert_eq!(history[1].message, "next");
 
     let missing = CommitId(Hash([0x77; 32]));
-    let refused = s.update_ref(&name("other"), &missing, None, "x").unwrap_err();
+    let refused = s
+        .update_ref(&name("other"), &missing, None, "x")
+        .unwrap_err();
     assert!(matches!(refused, StoreError::NotFound { .. }), "{refused}");
     assert_eq!(s.read_ref(&name("other")).unwrap(), None);
 
     for conflicting in ["gnome/3.2", "gnome/3.2/runtime/opt"] {
-        let e = s.update_ref(&name(conflicting), &commits[0], None, "x").unwrap_err();
-        assert!(matches!(e, StoreError::RefConflict { .. }), "{conflicting}: {e}");
+        let e = s
+            .update_ref(&name(conflicting), &commits[0], None, "x")
+            .unwrap_err();
+        assert!(
+            matches!(e, StoreError::RefConflict { .. }),
+            "{conflicting}: {e}"
+        );
     }
-    s.update_ref(&name("gnome/3.2/sdk"), &commits[3], None, "x").unwrap();
+    s.update_ref(&name("gnome/3.2/sdk"), &commits[3], None, "x")
+        .unwrap();
     s.update_ref(&name("a"), &commits[4], None, "x").unwrap();
     let listed: Vec<_> = s
         .list_refs()
@@ -180,7 +226,8 @@ pub fn ref_store<S: ContentStore + RefStore>(s: &S) {
     // Compare-and-swap under contention: of writers that all expect the
     // same value, exactly one wins.
     let race = name("race");
-    s.update_ref(&race, &commits[0], Some(None), "start").unwrap();
+    s.update_ref(&race, &commits[0], Some(None), "start")
+        .unwrap();
     for round in 0..3 {
         let current = s.read_ref(&race).unwrap();
         let barrier = Barrier::new(6);
@@ -195,7 +242,11 @@ pub fn ref_store<S: ContentStore + RefStore>(s: &S) {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().expect("no panic")).filter(|won| *won).count()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("no panic"))
+                .filter(|won| *won)
+                .count()
         });
         assert_eq!(wins, 1, "round {round}: exactly one compare-and-swap wins");
     }

@@ -133,7 +133,11 @@ impl Store {
 
     /// [`Store::import_artifact`] with the import checks `options` relax
     /// (absolute symlinks, for an artifact that is a sysroot).
-    pub fn import_artifact_with(&self, path: &Path, options: &ImportOptions) -> Result<ImportedArtifact> {
+    pub fn import_artifact_with(
+        &self,
+        path: &Path,
+        options: &ImportOptions,
+    ) -> Result<ImportedArtifact> {
         let verify = |detail: String| StoreError::Verify {
             path: path.to_path_buf(),
             detail,

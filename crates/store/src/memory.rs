@@ -84,10 +84,7 @@ impl RefStore for MemoryStore {
         }
         let mut refs = self.refs.lock().expect("no panics while held");
         let prefix = |a: &RefName, b: &RefName| b.as_str().starts_with(&format!("{a}/"));
-        if let Some(other) = refs
-            .keys()
-            .find(|o| prefix(o, name) || prefix(name, o))
-        {
+        if let Some(other) = refs.keys().find(|o| prefix(o, name) || prefix(name, o)) {
             return Err(StoreError::RefConflict {
                 name: name.to_string(),
                 other: other.to_string(),

@@ -22,13 +22,13 @@
 //! when an object leaves the machine (FORMAT.md, "A SHA-256 side index"),
 //! so no id and no encoding here changes.
 
+use crate::Store;
 use crate::commit::Commit;
 use crate::error::{Result, StoreError};
 use crate::id::{CommitId, Hash, LogId, ObjectId, TreeId};
 use crate::object::ObjectKind;
 use crate::refs::{RefName, ReflogEntry};
 use crate::tree::Tree;
-use crate::Store;
 
 /// What a blob is: it decides how its id is computed from its bytes and
 /// what bytes are accepted.

@@ -331,10 +331,19 @@ fn a_directory_swapped_for_a_symlink_mid_import_is_not_followed() {
     }));
     let result = f.store.import_path(&src, &ImportOptions::default());
     *crate::import::BEFORE_OPEN.lock().unwrap() = None;
-    assert!(fs::symlink_metadata(&d).unwrap().is_symlink(), "the swap happened");
+    assert!(
+        fs::symlink_metadata(&d).unwrap().is_symlink(),
+        "the swap happened"
+    );
     let tree = f.store.read_tree(&result.unwrap().tree).unwrap();
-    let sub = f.store.read_tree(&tree.entries()[0].subtree().unwrap()).unwrap();
-    let (_, content) = f.store.read_object(&sub.entries()[0].object().unwrap()).unwrap();
+    let sub = f
+        .store
+        .read_tree(&tree.entries()[0].subtree().unwrap())
+        .unwrap();
+    let (_, content) = f
+        .store
+        .read_object(&sub.entries()[0].object().unwrap())
+        .unwrap();
     assert_eq!(content, b"inside\n");
 }
 
@@ -349,13 +358,19 @@ fn absolute_symlinks_only_on_request_and_never_followed() {
     symlink("/usr/lib/libz.so.1", src.join("usr/lib/libz.so")).unwrap();
     write(&src.join("usr/bin/sh"), "ELF", 0o755);
     symlink("/usr/bin", src.join("bin")).unwrap();
-    let err = f.store.import_path(&src, &ImportOptions::default()).unwrap_err();
+    let err = f
+        .store
+        .import_path(&src, &ImportOptions::default())
+        .unwrap_err();
     let StoreError::Unsafe { rejections, .. } = &err else {
         panic!("{err}")
     };
     let named: Vec<_> = rejections.iter().map(|r| r.entry.as_str()).collect();
     assert_eq!(named, ["bin", "usr/lib/libz.so"], "{err}");
-    assert!(rejections[0].reason.contains("--allow-absolute-symlinks"), "{err}");
+    assert!(
+        rejections[0].reason.contains("--allow-absolute-symlinks"),
+        "{err}"
+    );
     assert_eq!(f.store.fsck(false).unwrap().objects, 0);
 
     let allow = ImportOptions {
@@ -367,8 +382,14 @@ fn absolute_symlinks_only_on_request_and_never_followed() {
     assert_eq!(f.store.read_object(&link).unwrap().1, b"/usr/lib/libz.so.1");
     let out = f.root.join("out");
     f.store.checkout(&tree, &out).unwrap();
-    assert_eq!(fs::read_link(out.join("usr/lib/libz.so")).unwrap(), Path::new("/usr/lib/libz.so.1"));
-    assert_eq!(fs::read_link(out.join("bin")).unwrap(), Path::new("/usr/bin"));
+    assert_eq!(
+        fs::read_link(out.join("usr/lib/libz.so")).unwrap(),
+        Path::new("/usr/lib/libz.so.1")
+    );
+    assert_eq!(
+        fs::read_link(out.join("bin")).unwrap(),
+        Path::new("/usr/bin")
+    );
     assert!(fs::symlink_metadata(out.join("bin")).unwrap().is_symlink());
 
     // From the tree's root, `..` still cannot climb out.
@@ -380,7 +401,12 @@ fn absolute_symlinks_only_on_request_and_never_followed() {
     };
     let named: Vec<_> = rejections.iter().map(|r| r.entry.as_str()).collect();
     assert_eq!(named, ["escape", "escape2"], "{err}");
-    assert!(rejections.iter().all(|r| r.reason.contains("climbs above the root")), "{err}");
+    assert!(
+        rejections
+            .iter()
+            .all(|r| r.reason.contains("climbs above the root")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -510,7 +536,9 @@ fn a_truncated_object_is_reported_and_replaced_by_the_next_add() {
     sample(&src);
     let tree = add(&f.store, &src);
     f.store.set_root("sample", GcRoot::Tree(tree)).unwrap();
-    let tool = f.store.object_path(&ObjectKind::Exec.id(b"#!/bin/sh\necho hi\n"));
+    let tool = f
+        .store
+        .object_path(&ObjectKind::Exec.id(b"#!/bin/sh\necho hi\n"));
     for cut in [0, 5] {
         fs::set_permissions(&tool, fs::Permissions::from_mode(0o755)).unwrap();
         let bytes = fs::read(&tool).unwrap();
@@ -546,7 +574,11 @@ fn a_truncated_object_is_reported_and_replaced_by_the_next_add() {
     fs::write(&path, b"unfin").unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o200)).unwrap();
     let repaired = f.store.fsck(true).unwrap();
-    assert!(repaired.is_clean() && !path.exists(), "{:?}", repaired.repaired);
+    assert!(
+        repaired.is_clean() && !path.exists(),
+        "{:?}",
+        repaired.repaired
+    );
 
     // One object alone (not through an import) heals the same way.
     fs::set_permissions(&tool, fs::Permissions::from_mode(0o755)).unwrap();

@@ -133,7 +133,12 @@ impl<'s> Batch<'s> {
     }
 
     /// Adds a large file: the kernel copies it, the copy is hashed.
-    pub fn add_large(&self, kind: ObjectKind, src: &mut fs::File, path: &Path) -> Result<(ObjectId, u64)> {
+    pub fn add_large(
+        &self,
+        kind: ObjectKind,
+        src: &mut fs::File,
+        path: &Path,
+    ) -> Result<(ObjectId, u64)> {
         let tmp = self.temp();
         let (id, size) = object::copy_large_temp(src, path, &tmp, kind)?;
         Ok((self.keep_or_drop(id, size, tmp)?, size))
@@ -177,7 +182,9 @@ impl<'s> Batch<'s> {
         let dest = self.store.tree_path(&id);
         if self.claim(id.0, dest.exists()) {
             let bytes = tree.encode();
-            let tmp = write_beside(&dest, |tmp| fs::write(tmp, &bytes).map_err(io_err("write", tmp)))?;
+            let tmp = write_beside(&dest, |tmp| {
+                fs::write(tmp, &bytes).map_err(io_err("write", tmp))
+            })?;
             self.flusher.staged(bytes.len() as u64 + PER_FILE);
             self.trees
                 .lock()

@@ -37,7 +37,9 @@ pub(crate) struct Stat {
 }
 
 impl Stat {
-    /// From what `statat`/`fstat` said.
+    /// From what `statat`/`fstat` said. The field types differ between
+    /// targets, hence the casts.
+    #[allow(clippy::unnecessary_cast)]
     pub fn from_raw(s: &rustix::fs::Stat) -> Stat {
         Stat {
             dev: s.st_dev as u64,

@@ -102,7 +102,8 @@ impl Walk<'_, '_> {
         let top = File::open(root).map_err(io_err("open the directory", root))?;
         let tree = self.dir(&OwnedFd::from(top), root, b"")?;
         let targets = std::mem::take(&mut *self.targets.lock().expect("no panics while held"));
-        let mut rejections = std::mem::take(&mut *self.rejections.lock().expect("no panics while held"));
+        let mut rejections =
+            std::mem::take(&mut *self.rejections.lock().expect("no panics while held"));
         rejections.extend(tree.escaping_symlinks(&targets, self.options.allow_absolute_symlinks));
         if !rejections.is_empty() {
             rejections.sort_by(|a, b| a.entry.cmp(&b.entry));
@@ -247,7 +248,12 @@ impl Walk<'_, '_> {
     /// Opens (never through a symlink, never blocking on a FIFO swapped in
     /// since the listing), reads, hashes and stages one regular file; what
     /// is read is what `fstat` of the open file describes.
-    fn file(&self, at: &OwnedFd, name: &CStr, path: &Path) -> Result<(ObjectKind, ObjectId, u64, Stat)> {
+    fn file(
+        &self,
+        at: &OwnedFd,
+        name: &CStr,
+        path: &Path,
+    ) -> Result<(ObjectKind, ObjectId, u64, Stat)> {
         #[cfg(test)]
         if let Some(hook) = BEFORE_OPEN.lock().expect("no panics while held").as_ref() {
             hook(path);
