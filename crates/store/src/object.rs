@@ -167,7 +167,16 @@ pub(crate) fn write_in_place(dest: &Path, kind: ObjectKind, content: &[u8]) -> R
         .map_err(io_err("write", dest))
         .and_then(|()| normalize(&f, dest, kind));
     if finished.is_err() {
-        let _ = fs::remove_file(dest);
+        // Only if the name is still this file's: another writer may have
+        // put a whole copy over it meanwhile. Left, it is an unfinished
+        // object, which fsck and gc treat as a temp file.
+        let ours = |m: &fs::Metadata| {
+            f.metadata()
+                .is_ok_and(|o| (o.dev(), o.ino()) == (m.dev(), m.ino()))
+        };
+        if fs::symlink_metadata(dest).is_ok_and(|m| ours(&m)) {
+            let _ = fs::remove_file(dest);
+        }
     }
     finished.map(|()| true)
 }
