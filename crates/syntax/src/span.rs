@@ -75,6 +75,10 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: RwLock<Vec<Arc<SourceFile>>>,
+    /// The latest file registered for each path: a file read again with
+    /// the same text (a recipe in each configuration of a matrix) is kept
+    /// once.
+    by_path: RwLock<std::collections::HashMap<PathBuf, Arc<SourceFile>>>,
 }
 
 impl SourceMap {
@@ -84,10 +88,16 @@ impl SourceMap {
 
     /// Registers a file and returns it with its new id.
     pub fn add(&self, path: &Path, text: Arc<str>) -> Arc<SourceFile> {
+        if let Some(known) = self.by_path.read().unwrap_or_else(|e| e.into_inner()).get(path) {
+            if known.text == text {
+                return known.clone();
+            }
+        }
         let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
         let id = FileId(files.len() as u32);
         let file = Arc::new(SourceFile::new(id, path.to_path_buf(), text));
         files.push(file.clone());
+        self.by_path.write().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), file.clone());
         file
     }
 
