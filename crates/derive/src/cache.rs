@@ -10,6 +10,11 @@
 //! it read (recipe, appends, includes, classes, local sources) has the same
 //! stamp: size, modification and change times, inode. A recipe whose entry
 //! is not valid is evaluated again; errors are never cached.
+//!
+//! Stamps have nanosecond times, so an edit is noticed unless it lands in
+//! the same clock tick as the previous write *and* keeps the size, inode
+//! and change time: on a file system with coarse timestamps that is git's
+//! "racy clean" case, and `--no-cache` is the way out.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
