@@ -105,19 +105,19 @@ fn print_table(out: &mut impl Write, e: &Evaluation) -> std::io::Result<()> {
             State::Ready => {}
             State::Held { by, .. } if *by == e.graph.recipes[i].pn => {
                 open(&mut line);
-                line.push_str("held ");
+                line.push_str("[held] ");
             }
             State::Held { by, .. } => {
                 open(&mut line);
-                line.push_str("held by ");
+                line.push_str("[held by ");
                 line.push_str(by);
-                line.push(' ');
+                line.push_str("] ");
             }
             State::Skipped { reason } => {
                 open(&mut line);
-                line.push_str("skipped: ");
+                line.push_str("[skipped: ");
                 line.push_str(reason);
-                line.push(' ');
+                line.push_str("] ");
             }
         }
         let mut needs = e.graph.needs(i).filter(|(_, edge)| *edge != Edge::Runtime).peekable();
