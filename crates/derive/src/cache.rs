@@ -81,6 +81,8 @@ pub struct Cache {
     valid: FxHashMap<OsString, (Vec<PathBuf>, Recipe, Vec<PathBuf>)>,
     /// Entries dropped because something changed (for the summary).
     pub stale: usize,
+    /// Entries valid at load.
+    loaded: usize,
 }
 
 /// How the run went, for the summary line.
@@ -107,6 +109,7 @@ impl Cache {
             if e.read.iter().all(|&i| fresh.get(i as usize).copied().unwrap_or(false)) {
                 let read = e.read.iter().map(|&i| file.files[i as usize].0.clone()).collect();
                 cache.valid.insert(e.recipe.into_os_string(), (e.appends, e.value, read));
+                cache.loaded += 1;
             } else {
                 cache.stale += 1;
             }
@@ -114,19 +117,24 @@ impl Cache {
         cache
     }
 
-    /// How many entries are still valid.
+    /// How many entries were valid when the cache was loaded.
     pub fn len(&self) -> usize {
-        self.valid.len()
+        self.loaded
     }
 
     pub fn is_empty(&self) -> bool {
-        self.valid.is_empty()
+        self.loaded == 0
     }
 
     /// The cached recipe for this file and appends, if still valid.
-    pub fn get(&self, recipe: &Path, appends: &[PathBuf]) -> Option<(&Recipe, &[PathBuf])> {
-        let (a, r, read) = self.valid.get(recipe.as_os_str())?;
-        (a.as_slice() == appends).then_some((r, read.as_slice()))
+    /// Takes the cached recipe for this file and appends out of the cache,
+    /// if still valid, with the files it read.
+    pub fn take(&mut self, recipe: &Path, appends: &[PathBuf]) -> Option<(Recipe, Vec<PathBuf>)> {
+        let (a, _, _) = self.valid.get(recipe.as_os_str())?;
+        if a.as_slice() != appends {
+            return None;
+        }
+        self.valid.remove(recipe.as_os_str()).map(|(_, r, read)| (r, read))
     }
 
     /// Writes the cache for `entries` (recipe, appends, what it yielded,

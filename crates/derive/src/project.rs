@@ -208,7 +208,7 @@ impl Project {
     pub fn graph_cached(&self, base: &Base, cache: Option<(&Path, [u8; 32])>) -> Result<(Graph, Stats), Vec<DeriveError>> {
         let stamps = &self.workspace.stamps;
         let stamp_of = |p: &Path| stamps.get(p.as_os_str()).copied().or_else(|| cache::Stamp::of(p));
-        let loaded = cache.map(|(path, key)| Cache::load(path, key, &stamp_of));
+        let mut loaded = cache.map(|(path, key)| Cache::load(path, key, &stamp_of));
         let recipes = &self.workspace.recipes;
         let appends_of = |i: usize| -> Vec<PathBuf> {
             recipes[i].appends.iter().map(|&a| self.workspace.appends[a].path.clone()).collect()
@@ -216,8 +216,8 @@ impl Project {
         let mut slots: Vec<Option<(Recipe, Vec<PathBuf>)>> = vec![None; recipes.len()];
         let mut misses = Vec::new();
         for (i, r) in recipes.iter().enumerate() {
-            match loaded.as_ref().and_then(|c| c.get(&r.path, &appends_of(i))) {
-                Some((recipe, read)) => slots[i] = Some((Recipe { file: i, ..recipe.clone() }, read.to_vec())),
+            match loaded.as_mut().and_then(|c| c.take(&r.path, &appends_of(i))) {
+                Some((recipe, read)) => slots[i] = Some((Recipe { file: i, ..recipe }, read)),
                 None => misses.push(i),
             }
         }
