@@ -524,3 +524,19 @@ fn the_readme_shows_what_grove_eval_prints() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.lines().collect::<Vec<_>>(), shown, "update README.md's grove eval example");
 }
+
+#[test]
+fn a_recipe_named_without_a_version_sets_pv_inside() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    write(root, &[("layer/recipes/apps/tool.gr", "PV = \"3.1\"\nDEPENDS = \"zlib\"\n")]);
+    let run = eval(root, &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("\"id\": \"tool-3.1-opt-x86_64-"), "{}", run.stdout);
+    write(root, &[("layer/recipes/apps/tool.gr", "DEPENDS = \"zlib\"\n")]);
+    let run = eval(root, &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("tool.gr has no version"), "{}", run.stderr);
+    assert!(run.stderr.contains("set PV in it"), "{}", run.stderr);
+}
