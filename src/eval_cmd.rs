@@ -22,7 +22,9 @@ pub struct Args {
     #[arg(long)]
     matrix: bool,
 
-    /// Print a JSON object (see `output::Eval`) instead of a table.
+    /// Print JSON instead of a table: {version, configurations: [{series,
+    /// flavor, arch, kind, derivations: [{name, version, id, hash, state,
+    /// reason, held_by, file, provides, depends, rdepends}]}]}.
     #[arg(long)]
     json: bool,
 }

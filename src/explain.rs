@@ -35,7 +35,8 @@ pub struct Args {
     #[command(flatten)]
     config: ConfigArgs,
 
-    /// Print a JSON object (see `output::Explain`).
+    /// Print JSON: {version, changes: [{name, status, old_id, new_id, own,
+    /// edited, inputs}]}.
     #[arg(long)]
     json: bool,
 }

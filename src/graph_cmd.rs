@@ -142,7 +142,7 @@ pub struct WhyArgs {
     #[command(flatten)]
     config: ConfigArgs,
 
-    /// Print a JSON object (see `output::Why`).
+    /// Print JSON: {version, path: [{name, needs_next_as}]}.
     #[arg(long)]
     json: bool,
 }

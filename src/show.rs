@@ -30,7 +30,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "json")]
     encoding: bool,
 
-    /// Print a JSON object (see `output::Show`).
+    /// Print JSON: {version, derivation, local_hash, appends, variables,
+    /// sources, environment, tasks, functions}.
     #[arg(long)]
     json: bool,
 }
