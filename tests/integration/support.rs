@@ -14,7 +14,9 @@ pub struct Run {
 /// Runs `grove ARGS` in `dir`, with plain (uncoloured) diagnostics and an
 /// evaluation cache of the test process's own.
 pub fn grove(dir: &Path, args: &[&str]) -> Run {
-    let cache = std::env::temp_dir().join(format!("grove-test-cache-{}", std::process::id()));
+    // In cargo's scratch directory for integration tests, not /tmp: it
+    // goes away with `cargo clean`.
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("grove-test-cache-{}", std::process::id()));
     grove_with(dir, args, &[("GROVE_CACHE_DIR", cache.as_os_str())])
 }
 
