@@ -540,3 +540,29 @@ fn a_recipe_named_without_a_version_sets_pv_inside() {
     assert!(run.stderr.contains("tool.gr has no version"), "{}", run.stderr);
     assert!(run.stderr.contains("set PV in it"), "{}", run.stderr);
 }
+
+#[test]
+fn the_workspace_file_may_require_a_layers_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    write(
+        root,
+        &[
+            ("grove.conf", "LAYERS = \"layer\"\nrequire conf/distro/mine.conf\n"),
+            ("layer/conf/distro/mine.conf", "DISTRO = \"mine\"\ninherit distro\n"),
+            ("layer/conf/layer.conf", "LAYER_NAME = \"main\"\ninherit layerdefaults\n"),
+            ("layer/classes/distro.grclass", "export DISTRO_ID = \"${DISTRO}-1\"\n"),
+            ("layer/classes/layerdefaults.grclass", "LAYER_NOTE = \"read\"\n"),
+        ],
+    );
+    let run = grove(root, &["show", "app", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("\"name\": \"DISTRO_ID\",\n      \"value\": \"mine-1\""), "{}", run.stdout);
+    assert_eq!(grove(root, &["getvar", "-r", "app", "LAYER_NOTE"]).stdout, "read\n");
+    // What is really missing is still an error, once the layers are known.
+    write(root, &[("grove.conf", "LAYERS = \"layer\"\nrequire conf/distro/nowhere.conf\n")]);
+    let run = eval(root, &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("nowhere.conf"), "{}", run.stderr);
+}

@@ -245,7 +245,9 @@ fn read_var(file: &Path, dir: &Path, var: &str) -> Result<Option<String>, Derive
 }
 
 fn read_vars(file: &Path, dir: &Path, vars: &[&str], preset: &[(&str, &str)]) -> Result<Vec<Option<String>>, DeriveError> {
-    let session = Session::new(FsLoader::new([dir.to_path_buf()]));
+    // The layers' classes and includes are not known yet: what cannot be
+    // found is skipped here, and read for real when the configuration is.
+    let session = Session::new(FsLoader::new([dir.to_path_buf()])).lenient();
     let preset: Vec<(&str, grove_eval::Value)> = preset.iter().map(|(k, v)| (*k, grove_eval::Value::from(*v))).collect();
     let input = grove_eval::RecipeInput { recipe: file, appends: &[], preset: &preset };
     let evaluated = session

@@ -87,6 +87,10 @@ pub struct Session {
     /// [`Session::find`]'s answers.
     found: RwLock<hashbrown::HashMap<FindKey, Probe, FxBuildHasher>>,
     search: Vec<PathBuf>,
+    /// Skip a `require` or `inherit` whose file is not found instead of
+    /// failing: for reading a workspace's or layer's own settings before
+    /// the layers (and so their classes and includes) are known.
+    lenient: bool,
 }
 
 impl Session {
@@ -98,7 +102,15 @@ impl Session {
             probes: Mutex::default(),
             found: RwLock::default(),
             search: Vec::new(),
+            lenient: false,
         }
+    }
+
+    /// A session that skips a `require` or `inherit` it cannot find (see
+    /// the `lenient` field): only for a first look at configuration files.
+    pub fn lenient(mut self) -> Session {
+        self.lenient = true;
+        self
     }
 
     /// Directories searched (after the including file's own) for includes
@@ -560,7 +572,7 @@ impl Interp<'_> {
         }
         match self.find(name, span)? {
             Some(path) => self.include_file(path, span),
-            None if kind == IncludeKind::Require => Err(EvalError::MissingRequire {
+            None if kind == IncludeKind::Require && !self.session.lenient => Err(EvalError::MissingRequire {
                 name: name.to_string(),
                 help: self.missing_help(name),
                 file: span.file,
@@ -602,6 +614,9 @@ impl Interp<'_> {
                 ["classes/", name, ".grclass"].concat()
             };
             let Some(path) = self.find(&relative, span)? else {
+                if self.session.lenient {
+                    continue;
+                }
                 return Err(EvalError::MissingClass {
                     name: name.to_string(),
                     help: self.class_help(name),
