@@ -10,15 +10,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{Run, grove};
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = root.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-}
+use crate::support::{Run, grove, write};
 
 const CONF: &str = "LAYERS = \"layer\"\n";
 const LAYER: &str = "LAYER_NAME = \"main\"\nLAYER_PRIORITY = \"1\"\n";
@@ -61,9 +53,8 @@ fn eval(root: &Path, extra: &[&str]) -> Run {
     grove(root, &args)
 }
 
-/// Every recipe's derivation hash in the workspace at `root`.
-fn hashes(root: &Path) -> BTreeMap<String, String> {
-    let run = eval(root, &[]);
+/// Every recipe's derivation hash in a successful `grove eval --json`.
+fn hashes_of(run: &Run) -> BTreeMap<String, String> {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     v["configurations"][0]["derivations"]
@@ -72,6 +63,11 @@ fn hashes(root: &Path) -> BTreeMap<String, String> {
         .iter()
         .map(|d| (d["name"].as_str().unwrap().to_string(), d["hash"].as_str().unwrap_or("skipped").to_string()))
         .collect()
+}
+
+/// Every recipe's derivation hash in the workspace at `root`.
+fn hashes(root: &Path) -> BTreeMap<String, String> {
+    hashes_of(&eval(root, &[]))
 }
 
 /// Derives the workspace, applies `change`, derives again.
@@ -401,14 +397,7 @@ fn explain_names_the_edit_behind_a_changed_hash_across_git_revisions() {
 /// Hashes with the cache in `cache`, and how many recipes came from it.
 fn cached_hashes(root: &Path, cache: &Path) -> (BTreeMap<String, String>, usize) {
     let run = crate::support::grove_with(root, &["eval", "--json"], &[("GROVE_CACHE_DIR", cache.as_os_str())]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let v: Value = serde_json::from_str(&run.stdout).unwrap();
-    let hashes = v["configurations"][0]["derivations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| (d["name"].as_str().unwrap().to_string(), d["hash"].as_str().unwrap_or("skipped").to_string()))
-        .collect();
+    let hashes = hashes_of(&run);
     let reused = run.stderr.split(" recipes from the cache").next().unwrap().rsplit('(').next().unwrap().parse().unwrap();
     (hashes, reused)
 }
@@ -455,15 +444,7 @@ fn the_cache_is_reused_until_something_it_came_from_changes() {
 }
 
 fn hashes_uncached(root: &Path) -> BTreeMap<String, String> {
-    let run = grove(root, &["eval", "--json", "--no-cache"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let v: Value = serde_json::from_str(&run.stdout).unwrap();
-    v["configurations"][0]["derivations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| (d["name"].as_str().unwrap().to_string(), d["hash"].as_str().unwrap_or("skipped").to_string()))
-        .collect()
+    hashes_of(&eval(root, &["--no-cache"]))
 }
 
 #[test]

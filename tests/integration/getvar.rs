@@ -2,9 +2,7 @@
 //! stable"): exit 0 with the value and one newline, exit 1 with nothing on
 //! stdout, exit 2 with a diagnostic on stderr.
 
-use std::path::Path;
-
-use crate::support::{Run, grove};
+use crate::support::{Run, grove, write};
 
 /// Writes `files` into a fresh directory and runs `grove getvar` there on
 /// `recipe.gr`.
@@ -14,14 +12,6 @@ fn check(files: &[(&str, &str)], args: &[&str]) -> Run {
     let mut all = vec!["getvar", "--file", "recipe.gr"];
     all.extend(args);
     grove(dir.path(), &all)
-}
-
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
 }
 
 #[test]

@@ -1,21 +1,12 @@
 //! Layers, appends, configurations and version choice, through
 //! `grove getvar -r`.
 
-use std::fs;
 use std::path::Path;
 
-use crate::support::grove;
+use crate::support::{grove, write};
 
 fn example() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workspace")
-}
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (path, text) in files {
-        let path = root.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
 }
 
 #[test]

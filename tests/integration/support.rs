@@ -36,3 +36,12 @@ pub fn grove_with(dir: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Writes `files` (paths relative to `root`, directories made as needed).
+pub fn write(root: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = root.join(name);
+        std::fs::create_dir_all(path.parent().expect("a file has a directory")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+}
