@@ -4,6 +4,7 @@
 //! and which dependencies changed under it.
 
 use grove_eval::DataStore;
+use grove_eval::lookup::references;
 use rustc_hash::FxHashSet;
 
 use crate::derivation::Local;
@@ -117,7 +118,7 @@ pub fn edited_variables(old: &DataStore, new: &DataStore, roots: &[String]) -> V
         }
         let (a, b) = (raw(old, &name), raw(new, &name));
         for value in [&a, &b].into_iter().flatten() {
-            todo.extend(references(value).into_iter().filter(|r| !seen.contains(r)));
+            todo.extend(references(value).filter(|r| !seen.contains(*r)).map(String::from));
         }
         if a != b {
             out.push(Edited { name, old: a, new: b });
@@ -127,33 +128,10 @@ pub fn edited_variables(old: &DataStore, new: &DataStore, roots: &[String]) -> V
     out
 }
 
-/// The names of `${NAME}` references in a value, nested ones included.
-fn references(value: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = value;
-    while let Some(i) = rest.find("${") {
-        let after = &rest[i + 2..];
-        let len = after.len()
-            - after.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || "-_+./~:".contains(c)).len();
-        if len > 0 && after[len..].starts_with('}') {
-            out.push(after[..len].to_string());
-        }
-        rest = after;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use grove_eval::Value;
-
-    #[test]
-    fn references_are_found_nested_or_not() {
-        assert_eq!(references("a ${B} ${C}/${D-E}"), ["B", "C", "D-E"]);
-        assert_eq!(references("${${X}}"), ["X"]);
-        assert_eq!(references("$HOME ${ not}"), Vec::<String>::new());
-    }
 
     #[test]
     fn the_edited_variable_is_found_behind_the_one_referenced() {

@@ -502,6 +502,23 @@ fn find_ref(s: &str) -> Option<usize> {
     None
 }
 
+/// The names of the `${NAME}` references written in `s`, as expansion
+/// would look them up (the innermost of `${${A}}` is `A`).
+pub fn references(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        while let Some(i) = find_ref(rest) {
+            let after = &rest[i + 2..];
+            let len = after.len() - after.trim_start_matches(is_ref_char).len();
+            rest = after;
+            if len > 0 && after[len..].starts_with('}') {
+                return Some(&after[..len]);
+            }
+        }
+        None
+    })
+}
+
 pub(crate) fn has_ref(s: &str) -> bool {
     find_ref(s).is_some()
 }
@@ -599,6 +616,14 @@ mod tests {
     fn split_keeps_each_whitespace_character() {
         let parts: Vec<&str> = split_keep_whitespace("a  b\tc").collect();
         assert_eq!(parts, vec!["a", " ", "", " ", "b", "\t", "c"]);
+    }
+
+    #[test]
+    fn references_are_found_nested_or_not() {
+        let refs = |s| references(s).collect::<Vec<_>>();
+        assert_eq!(refs("a ${B} ${C}/${D-E}"), ["B", "C", "D-E"]);
+        assert_eq!(refs("${${X}}"), ["X"]);
+        assert_eq!(refs("$HOME ${ not}"), Vec::<&str>::new());
     }
 
     #[test]
