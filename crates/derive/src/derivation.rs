@@ -31,34 +31,17 @@ pub struct DrvHash(pub [u8; 32]);
 
 impl DrvHash {
     pub fn to_hex(&self) -> String {
-        hex(&self.0)
+        blake3::Hash::from_bytes(self.0).to_hex().to_string()
     }
 
     /// The first 16 hex digits, for ids people read.
     pub fn short(&self) -> String {
-        hex(&self.0[..8])
+        blake3::Hash::from_bytes(self.0).to_hex()[..16].to_string()
     }
 
     pub fn from_hex(text: &str) -> Option<DrvHash> {
-        if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (i, slot) in out.iter_mut().enumerate() {
-            *slot = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-        }
-        Some(DrvHash(out))
+        blake3::Hash::from_hex(text).ok().map(|h| DrvHash(*h.as_bytes()))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
 }
 
 impl fmt::Display for DrvHash {
@@ -336,5 +319,6 @@ mod tests {
         let h = small().hash();
         assert_eq!(DrvHash::from_hex(&h.to_hex()), Some(h));
         assert_eq!(DrvHash::from_hex("zz"), None);
+        assert_eq!(h.short(), &h.to_hex()[..16]);
     }
 }
