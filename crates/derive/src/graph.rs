@@ -19,9 +19,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::derivation::{DrvHash, Input, Role, derivation_hash};
 use crate::error::DeriveError;
 use crate::layer::Workspace;
-use crate::providers::preferred_matches;
+use crate::providers;
 use crate::recipe::Recipe;
-use crate::version::compare;
 
 /// Why one recipe needs another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -237,19 +236,15 @@ fn choose_versions(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences,
     let priority = |r: &Recipe| workspace.layers[workspace.recipes[r.file].layer].priority;
     let mut chosen = Vec::with_capacity(groups.len());
     for (pn, mut group) in groups {
-        if group.len() > 1 {
-            group.sort_by(|a, b| priority(b).cmp(&priority(a)).then_with(|| compare(&b.pv, &a.pv)));
-        }
-        match prefs.version(&pn) {
-            Some(p) => match group.iter().position(|r| preferred_matches(p, &r.pv)) {
-                Some(i) => chosen.push(group.swap_remove(i)),
-                None => errors.push(DeriveError::NoPreferredVersion {
-                    name: pn.clone(),
-                    preferred: p.to_string(),
-                    available: group.iter().map(|r| r.pv.clone()).collect(),
-                }),
-            },
-            None => chosen.push(group.swap_remove(0)),
+        providers::sort_best_first(&mut group, priority, |r| Some(&r.pv));
+        let preferred = prefs.version(&pn);
+        match providers::pick(&group, preferred, |r| Some(&r.pv)) {
+            Some(i) => chosen.push(group.swap_remove(i)),
+            None => errors.push(DeriveError::NoPreferredVersion {
+                name: pn.clone(),
+                preferred: preferred.unwrap_or_default().to_string(),
+                available: group.iter().map(|r| r.pv.clone()).collect(),
+            }),
         }
     }
     chosen.sort_by_key(|r| r.file);

@@ -267,8 +267,7 @@ impl Project {
     /// `PREFERRED_VERSION_<name>` if set, else the highest layer priority,
     /// then the highest version.
     pub fn choose_recipe(&self, name: &str, base: &Base) -> Result<&RecipeFile, DeriveError> {
-        let version_of = |r: &RecipeFile| r.pv.clone();
-        let candidates = providers::versions_of(&self.workspace, name, version_of);
+        let candidates = providers::versions_of(&self.workspace, name);
         if candidates.is_empty() {
             let names = self.workspace.recipes.iter().map(|r| r.pn.as_str());
             let help = match grove_syntax::closest(name, names) {
@@ -278,7 +277,8 @@ impl Project {
             return Err(DeriveError::NoProvider { name: name.to_string(), wanted_by: None, help });
         }
         let preferred = base.store.get(&format!("PREFERRED_VERSION_{name}")).ok().flatten();
-        providers::choose(&candidates, preferred.as_deref(), version_of).ok_or_else(|| DeriveError::NoPreferredVersion {
+        let chosen = providers::pick(&candidates, preferred.as_deref(), |r| r.pv.as_deref());
+        chosen.map(|i| candidates[i]).ok_or_else(|| DeriveError::NoPreferredVersion {
             name: name.to_string(),
             preferred: preferred.as_deref().unwrap_or_default().to_string(),
             available: candidates.iter().filter_map(|r| r.pv.clone()).collect(),

@@ -10,19 +10,35 @@ use std::cmp::Ordering;
 use crate::layer::{RecipeFile, Workspace};
 use crate::version::compare;
 
-/// The recipe files whose file name says `name`, best first.
-pub fn versions_of<'w>(workspace: &'w Workspace, name: &str, version_of: impl Fn(&RecipeFile) -> Option<String>) -> Vec<&'w RecipeFile> {
-    let mut found: Vec<&RecipeFile> = workspace.recipes.iter().filter(|r| r.pn == name).collect();
-    found.sort_by(|a, b| {
-        let pa = workspace.layers[a.layer].priority;
-        let pb = workspace.layers[b.layer].priority;
-        pb.cmp(&pa).then_with(|| match (version_of(a), version_of(b)) {
-            (Some(va), Some(vb)) => compare(&vb, &va),
+/// Sorts one name's candidates best first: the highest layer priority,
+/// then the highest version (a candidate without a version last). The one
+/// rule for both the file a command names (`getvar -r`) and the recipe the
+/// graph uses.
+pub fn sort_best_first<T>(items: &mut [T], priority: impl Fn(&T) -> i64, version: impl Fn(&T) -> Option<&str>) {
+    items.sort_by(|a, b| {
+        priority(b).cmp(&priority(a)).then_with(|| match (version(a), version(b)) {
+            (Some(va), Some(vb)) => compare(vb, va),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => Ordering::Equal,
         })
     });
+}
+
+/// Which of `best_first` to use: the first whose version `preferred`
+/// (`PREFERRED_VERSION_<name>`) matches, or the first; `None` when a
+/// preference matches nothing.
+pub fn pick<T>(best_first: &[T], preferred: Option<&str>, version: impl Fn(&T) -> Option<&str>) -> Option<usize> {
+    match preferred {
+        Some(p) => best_first.iter().position(|r| version(r).is_some_and(|v| preferred_matches(p, v))),
+        None => (!best_first.is_empty()).then_some(0),
+    }
+}
+
+/// The recipe files whose file name says `name`, best first.
+pub fn versions_of<'w>(workspace: &'w Workspace, name: &str) -> Vec<&'w RecipeFile> {
+    let mut found: Vec<&RecipeFile> = workspace.recipes.iter().filter(|r| r.pn == name).collect();
+    sort_best_first(&mut found, |r| workspace.layers[r.layer].priority, |r| r.pv.as_deref());
     found
 }
 
@@ -31,15 +47,6 @@ pub fn preferred_matches(preferred: &str, version: &str) -> bool {
     match preferred.strip_suffix('%') {
         Some(prefix) => version.starts_with(prefix),
         None => compare(preferred, version) == Ordering::Equal,
-    }
-}
-
-/// The recipe to use for `name`: the first of `candidates` (best first)
-/// whose version matches `preferred`, or the first one.
-pub fn choose<'w>(candidates: &[&'w RecipeFile], preferred: Option<&str>, version_of: impl Fn(&RecipeFile) -> Option<String>) -> Option<&'w RecipeFile> {
-    match preferred {
-        Some(p) => candidates.iter().copied().find(|r| version_of(r).is_some_and(|v| preferred_matches(p, &v))),
-        None => candidates.first().copied(),
     }
 }
 
