@@ -8,7 +8,6 @@ use std::process::{Command, Stdio};
 
 use grove_derive::explain::{self, Change};
 use grove_derive::{DeriveError, Project, Workspace};
-use rustc_hash::FxHashMap;
 
 use crate::Outcome;
 use crate::config_args::ConfigArgs;
@@ -155,10 +154,6 @@ fn checkout_revision(rev: &str, config: &ConfigArgs) -> Result<(PathBuf, tempfil
 /// dependencies under it), own changes first.
 fn compare(old: &Side, new: &Side, recipe: Option<&str>) -> Result<Vec<ExplainEntry>, DeriveError> {
     let (go, gn) = (&old.evaluation.graph, &new.evaluation.graph);
-    let index = |g: &grove_derive::Graph| -> FxHashMap<String, usize> {
-        g.recipes.iter().enumerate().map(|(i, r)| (r.pn.clone(), i)).collect()
-    };
-    let (io, inew) = (index(go), index(gn));
     let mut names: Vec<&String> = match recipe {
         Some(r) => {
             let start = gn.find(r).map(|i| &gn.recipes[i].pn).or_else(|_| go.find(r).map(|i| &go.recipes[i].pn))?;
@@ -166,7 +161,7 @@ fn compare(old: &Side, new: &Side, recipe: Option<&str>) -> Result<Vec<ExplainEn
             let mut out = vec![start];
             let mut at = 0;
             while at < out.len() {
-                if let (Some(&a), Some(&b)) = (io.get(out[at]), inew.get(out[at])) {
+                if let (Some(a), Some(b)) = (go.index_of(out[at]), gn.index_of(out[at])) {
                     if go.hashes[a] != gn.hashes[b] {
                         for (j, _) in gn.needs(b) {
                             let name = &gn.recipes[j].pn;
@@ -181,7 +176,7 @@ fn compare(old: &Side, new: &Side, recipe: Option<&str>) -> Result<Vec<ExplainEn
             out
         }
         None => {
-            let mut all: Vec<&String> = io.keys().chain(inew.keys()).collect();
+            let mut all: Vec<&String> = go.recipes.iter().chain(&gn.recipes).map(|r| &r.pn).collect();
             all.sort();
             all.dedup();
             all
@@ -191,10 +186,10 @@ fn compare(old: &Side, new: &Side, recipe: Option<&str>) -> Result<Vec<ExplainEn
     let mut own = Vec::new();
     let mut inherited = Vec::new();
     for name in names {
-        let entry = match (io.get(name), inew.get(name)) {
-            (Some(&a), Some(&b)) if go.hashes[a] == gn.hashes[b] => continue,
-            (Some(&a), Some(&b)) => changed(old, new, a, b)?,
-            (Some(&a), None) => ExplainEntry {
+        let entry = match (go.index_of(name), gn.index_of(name)) {
+            (Some(a), Some(b)) if go.hashes[a] == gn.hashes[b] => continue,
+            (Some(a), Some(b)) => changed(old, new, a, b)?,
+            (Some(a), None) => ExplainEntry {
                 name: name.clone(),
                 status: "removed",
                 old_id: Some(old.evaluation.id(a)),
@@ -203,7 +198,7 @@ fn compare(old: &Side, new: &Side, recipe: Option<&str>) -> Result<Vec<ExplainEn
                 edited: Vec::new(),
                 inputs: Vec::new(),
             },
-            (None, Some(&b)) => ExplainEntry {
+            (None, Some(b)) => ExplainEntry {
                 name: name.clone(),
                 status: "added",
                 old_id: None,
@@ -232,7 +227,7 @@ fn changed(old: &Side, new: &Side, a: usize, b: usize) -> Result<ExplainEntry, D
         edited: Vec::new(),
         inputs: Vec::new(),
     };
-    let hash_of = |g: &grove_derive::Graph, pn: &str| g.recipes.iter().position(|r| r.pn == pn).and_then(|i| g.hashes[i]);
+    let hash_of = |g: &grove_derive::Graph, pn: &str| g.index_of(pn).and_then(|i| g.hashes[i]);
     let mut needed: Vec<String> = gn.needs(b).filter(|(_, e)| *e != grove_derive::Edge::Runtime).map(|(j, _)| gn.recipes[j].pn.clone()).collect();
     needed.extend(go.needs(a).filter(|(_, e)| *e != grove_derive::Edge::Runtime).map(|(j, _)| go.recipes[j].pn.clone()));
     needed.sort();

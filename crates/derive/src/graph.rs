@@ -162,6 +162,11 @@ impl Graph {
         Ok(Graph { recipes, edges, states, hashes, by_name })
     }
 
+    /// The recipe whose `PN` is `pn`, exactly.
+    pub fn index_of(&self, pn: &str) -> Option<usize> {
+        self.by_name.get(pn).copied()
+    }
+
     /// The recipe used for `name` (a `PN` or a provided name).
     pub fn find(&self, name: &str) -> Result<usize, DeriveError> {
         if let Some(&i) = self.by_name.get(name) {
