@@ -194,7 +194,15 @@ pub fn key(build: &[u8], settings: &[(&str, &str)], config_files: &[PathBuf], ot
     }
     for f in config_files {
         field(f.as_os_str().as_encoded_bytes());
-        field(format!("{:?}", Stamp::of(f)).as_bytes());
+        match Stamp::of(f) {
+            Some(s) => {
+                let (len, (ms, mn), (cs, cn), ino) = (s.len, s.mtime, s.ctime, s.ino);
+                for n in [len as i64, ms, mn, cs, cn, ino as i64] {
+                    field(&n.to_le_bytes());
+                }
+            }
+            None => field(b"missing"),
+        }
     }
     for f in others {
         field(f.as_os_str().as_encoded_bytes());
