@@ -91,22 +91,8 @@ impl RefStore for MemoryStore {
             });
         }
         let old = refs.get(name).map(|(c, _)| *c);
-        if let Some(expected) = expect.filter(|e| *e != old) {
-            let show = |c: Option<CommitId>| c.map_or("(no ref)".to_string(), |c| c.to_hex());
-            return Err(StoreError::RefMoved {
-                name: name.to_string(),
-                expected: show(expected),
-                found: show(old),
-            });
-        }
-        if old == Some(*new) {
+        let Some(entry) = ReflogEntry::for_update(name, old, new, expect, message)? else {
             return Ok(old);
-        }
-        let entry = ReflogEntry {
-            old,
-            new: *new,
-            time: crate::fsutil::now_secs(),
-            message: message.to_string(),
         };
         let slot = refs.entry(name.clone()).or_insert((*new, Vec::new()));
         slot.0 = *new;

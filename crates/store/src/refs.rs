@@ -73,6 +73,36 @@ pub struct ReflogEntry {
 const NONE: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 impl ReflogEntry {
+    /// The compare-and-swap rule every ref store applies to an update of
+    /// `name` from `old` to `new`: an error if `expect` is given and is not
+    /// `old`; `None` if the ref already is `new` (nothing to write);
+    /// otherwise the history entry to record.
+    pub(crate) fn for_update(
+        name: &RefName,
+        old: Option<CommitId>,
+        new: &CommitId,
+        expect: Option<Option<CommitId>>,
+        message: &str,
+    ) -> Result<Option<ReflogEntry>> {
+        if let Some(expected) = expect.filter(|e| *e != old) {
+            let show = |c: Option<CommitId>| c.map_or("(no ref)".to_string(), |c| c.to_hex());
+            return Err(StoreError::RefMoved {
+                name: name.to_string(),
+                expected: show(expected),
+                found: show(old),
+            });
+        }
+        if old == Some(*new) {
+            return Ok(None);
+        }
+        Ok(Some(ReflogEntry {
+            old,
+            new: *new,
+            time: fsutil::now_secs(),
+            message: message.to_string(),
+        }))
+    }
+
     pub(crate) fn encode(&self) -> String {
         let old = self.old.map_or(NONE.to_string(), |o| o.to_hex());
         format!(
@@ -183,22 +213,8 @@ impl Store {
         )?;
         self.check_ref_conflict(name)?;
         let old = self.read_ref(name)?;
-        if let Some(expected) = expect.filter(|e| *e != old) {
-            let show = |c: Option<CommitId>| c.map_or("(no ref)".to_string(), |c| c.to_hex());
-            return Err(StoreError::RefMoved {
-                name: name.to_string(),
-                expected: show(expected),
-                found: show(old),
-            });
-        }
-        if old == Some(*new) {
+        let Some(entry) = ReflogEntry::for_update(name, old, new, expect, message)? else {
             return Ok(old);
-        }
-        let entry = ReflogEntry {
-            old,
-            new: *new,
-            time: fsutil::now_secs(),
-            message: message.to_string(),
         };
         let log = self.reflog_path(name);
         fs::create_dir_all(log.parent().expect("reflogs/NAME has a parent"))
