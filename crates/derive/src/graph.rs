@@ -316,7 +316,8 @@ fn cycles(recipes: &[Recipe], build: &DiGraph<usize, Edge>) -> Vec<DeriveError> 
         loop {
             let mut next: Vec<NodeIndex> = build.neighbors(at).filter(|n| members.contains(n)).collect();
             next.sort_by_key(|n| &recipes[n.index()].pn);
-            let step = next.iter().copied().find(|&n| n == start).unwrap_or(next[0]);
+            // Every member of a cycle's component has a successor inside it.
+            let Some(step) = next.iter().copied().find(|&n| n == start).or(next.first().copied()) else { break };
             if step == start || on_path.contains(&step) {
                 let from = path.iter().position(|&n| n == step).unwrap_or(0);
                 let mut names: Vec<String> = path[from..].iter().map(|n| recipes[n.index()].pn.clone()).collect();
