@@ -67,16 +67,17 @@ pub enum DeriveError {
     #[diagnostic(code(grove::derive::no_preferred_version), help("change PREFERRED_VERSION_{name}, or add that version's recipe"))]
     NoPreferredVersion { name: String, preferred: String, available: Vec<String> },
 
-    #[error("{}: source `{entry}`: {reason}", path.display())]
+    /// `place` is `file:line:col` of where `SRC_URI` was set, else the recipe.
+    #[error("{place}: source `{entry}`: {reason}")]
     #[diagnostic(code(grove::derive::bad_source), help("{help}"))]
-    BadSource { path: PathBuf, entry: String, reason: String, help: String },
+    BadSource { place: String, entry: String, reason: String, help: String },
 
-    #[error("{}: {what} contains the host path {host}", path.display())]
+    #[error("{place}: {what} contains the host path {host}")]
     #[diagnostic(
         code(grove::derive::host_path),
         help("a build sees only sandbox paths (${{WORKDIR}}, ${{S}}, ${{D}}, ...); bring layer files in with file:// in SRC_URI")
     )]
-    HostPath { path: PathBuf, what: String, host: String },
+    HostPath { place: String, what: String, host: String },
 
     #[error("dependency cycle: {}", path.join(" -> "))]
     #[diagnostic(code(grove::derive::cycle), help("a recipe cannot need itself to build; drop one of these DEPENDS"))]
@@ -95,13 +96,18 @@ impl DeriveError {
     /// Wraps what went wrong while reading an evaluated recipe.
     pub fn extract(path: &Path, error: crate::recipe::ExtractError, session: &Session) -> DeriveError {
         use crate::recipe::ExtractError;
+        // Where the offending variable was set, else the recipe.
+        let place = |at: Option<grove_syntax::Span>| match at {
+            Some(span) => session.sources().describe(span),
+            None => path.display().to_string(),
+        };
         match error {
             ExtractError::Eval(e) => DeriveError::eval(path, e, session),
-            ExtractError::Source(s) => {
-                DeriveError::BadSource { path: path.to_path_buf(), entry: s.entry, reason: s.reason, help: s.help }
+            ExtractError::Source { error: s, at } => {
+                DeriveError::BadSource { place: place(at), entry: s.entry, reason: s.reason, help: s.help }
             }
             ExtractError::NoVersion => DeriveError::NoVersion { path: path.to_path_buf() },
-            ExtractError::HostPath { what, path: host } => DeriveError::HostPath { path: path.to_path_buf(), what, host },
+            ExtractError::HostPath { what, path: host, at } => DeriveError::HostPath { place: place(at), what, host },
         }
     }
 

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use grove_eval::{DataStore, EvalError, Value, expand_error_at};
+use grove_syntax::Span;
 
 use crate::derivation::{DrvHash, Local, TASK_FLAGS, Task};
 use crate::sources::{self, Context, Origin, Source};
@@ -45,10 +46,12 @@ pub struct Detailed {
 #[derive(Debug)]
 pub enum ExtractError {
     Eval(EvalError),
-    Source(sources::SourceError),
+    /// A bad `SRC_URI` entry; `at` is where `SRC_URI` was set.
+    Source { error: sources::SourceError, at: Option<Span> },
     NoVersion,
     /// A host path would enter the derivation.
-    HostPath { what: String, path: String },
+    /// `at` is where the variable holding it was set.
+    HostPath { what: String, path: String, at: Option<Span> },
 }
 
 impl From<EvalError> for ExtractError {
@@ -158,7 +161,10 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
         loader: inputs.loader,
     };
     let (sources, origins): (Vec<Source>, Vec<Origin>) =
-        sources::resolve(&src_uri, &cx).map_err(ExtractError::Source)?.into_iter().unzip();
+        sources::resolve(&src_uri, &cx)
+            .map_err(|error| ExtractError::Source { error, at: store.origin("SRC_URI") })?
+            .into_iter()
+            .unzip();
 
     let mut runtime = runtime_names(get(store, "RDEPENDS")?);
     let rdepends = runtime.clone();
@@ -177,7 +183,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
         runtime,
         force: control("FORCE_REBUILD")?,
     };
-    check_host_paths(&local, inputs.host_paths)?;
+    check_host_paths(&local, inputs.host_paths, store)?;
     let recipe = Recipe {
         file: inputs.file,
         pn: pn.clone(),
@@ -278,22 +284,23 @@ impl HostPaths {
     }
 }
 
-fn check_host_paths(local: &Local, host_paths: &HostPaths) -> Result<(), ExtractError> {
-    let leak = |what: &str, text: &str| -> Result<(), ExtractError> {
+fn check_host_paths(local: &Local, host_paths: &HostPaths, store: &DataStore) -> Result<(), ExtractError> {
+    // `var` is the variable whose value it is, for the location.
+    let leak = |what: &str, var: &str, text: &str| -> Result<(), ExtractError> {
         match host_paths.find(text) {
-            Some(p) => Err(ExtractError::HostPath { what: what.to_string(), path: p.to_string() }),
+            Some(p) => Err(ExtractError::HostPath { what: what.to_string(), path: p.to_string(), at: store.origin(var) }),
             None => Ok(()),
         }
     };
     for (k, v) in &local.env {
-        leak(&format!("exported variable {k}"), v)?;
+        leak(&format!("exported variable {k}"), k, v)?;
     }
     for (name, body) in &local.functions {
-        leak(name, body)?;
+        leak(name, name, body)?;
     }
     for t in &local.tasks {
         for (f, v) in &t.flags {
-            leak(&format!("{}[{f}]", t.name), v)?;
+            leak(&format!("{}[{f}]", t.name), &t.name, v)?;
         }
     }
     Ok(())
