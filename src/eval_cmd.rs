@@ -138,49 +138,45 @@ fn print_table(out: &mut impl Write, e: &Evaluation) -> std::io::Result<()> {
 
 /// The `--json` form of one configuration.
 pub fn describe(project: &grove_derive::Project, e: &Evaluation) -> output::EvalConfiguration {
-    let g = &e.graph;
-    let derivations = (0..g.recipes.len())
-        .map(|i| {
-            let r = &g.recipes[i];
-            let (state, reason, held_by) = match &g.states[i] {
-                State::Ready => ("ready", None, None),
-                State::Held { by, reason } => ("held", Some(reason.clone()), Some(by.clone())),
-                State::Skipped { reason } => ("skipped", Some(reason.clone()), None),
-            };
-            let mut depends = Vec::new();
-            let mut rdepends = Vec::new();
-            for (j, edge) in g.needs(i) {
-                let name = g.recipes[j].pn.clone();
-                match edge {
-                    Edge::Runtime => rdepends.push(name),
-                    _ => depends.push(output::Dependency {
-                        name,
-                        role: edge.as_str(),
-                        hash: g.hashes[j].map(|h| h.to_hex()),
-                    }),
-                }
-            }
-            output::Derivation {
-                name: r.pn.clone(),
-                version: r.pv.clone(),
-                id: e.id(i),
-                hash: g.hashes[i].map(|h| h.to_hex()),
-                state,
-                reason,
-                held_by,
-                file: display_path(&project.workspace.recipes[r.file].path),
-                provides: r.provides.clone(),
-                depends,
-                rdepends,
-            }
-        })
-        .collect();
     let a = &e.axes;
     output::EvalConfiguration {
         series: a.version.clone(),
         flavor: a.flavor.clone(),
         arch: a.arch.clone(),
         kind: a.kind.clone(),
-        derivations,
+        derivations: (0..e.graph.recipes.len()).map(|i| derivation(project, e, i)).collect(),
+    }
+}
+
+/// The `--json` form of recipe `i` of an evaluation.
+pub fn derivation(project: &grove_derive::Project, e: &Evaluation, i: usize) -> output::Derivation {
+    let g = &e.graph;
+    let r = &g.recipes[i];
+    let (state, reason, held_by) = match &g.states[i] {
+        State::Ready => ("ready", None, None),
+        State::Held { by, reason } => ("held", Some(reason.clone()), Some(by.clone())),
+        State::Skipped { reason } => ("skipped", Some(reason.clone()), None),
+    };
+    let mut depends = Vec::new();
+    let mut rdepends = Vec::new();
+    for (j, edge) in g.needs(i) {
+        let name = g.recipes[j].pn.clone();
+        match edge {
+            Edge::Runtime => rdepends.push(name),
+            _ => depends.push(output::Dependency { name, role: edge.as_str(), hash: g.hashes[j].map(|h| h.to_hex()) }),
+        }
+    }
+    output::Derivation {
+        name: r.pn.clone(),
+        version: r.pv.clone(),
+        id: e.id(i),
+        hash: g.hashes[i].map(|h| h.to_hex()),
+        state,
+        reason,
+        held_by,
+        file: display_path(&project.workspace.recipes[r.file].path),
+        provides: r.provides.clone(),
+        depends,
+        rdepends,
     }
 }

@@ -86,10 +86,9 @@ pub fn run(args: Args) -> Outcome {
     let pairs = |list: &[(String, String)]| -> Vec<Variable> {
         list.iter().map(|(k, v)| Variable { name: k.clone(), value: v.clone() }).collect()
     };
-    let mut all = eval_cmd::describe(&project, &evaluation).derivations;
     let show = output::Show {
         version: output::VERSION,
-        derivation: all.swap_remove(i),
+        derivation: eval_cmd::derivation(&project, &evaluation, i),
         local_hash: detail.recipe.local_hash.to_hex(),
         appends: project.workspace.recipes[file].appends.iter().map(|&a| display_path(&project.workspace.appends[a].path)).collect(),
         variables,
