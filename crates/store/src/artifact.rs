@@ -68,16 +68,21 @@ fn check_field(field: &'static str, value: &str) -> Result<()> {
 }
 
 impl Artifact {
-    /// Checks every field; sorts the outputs.
-    pub fn validate(&mut self) -> Result<()> {
-        for (field, value) in [
+    /// The one-line text fields, by their record keys, in record order.
+    fn text_fields(&self) -> [(&'static str, &String); 6] {
+        [
             ("recipe", &self.recipe),
             ("version", &self.version),
             ("series", &self.series),
             ("flavor", &self.flavor),
             ("arch", &self.arch),
             ("origin", &self.origin),
-        ] {
+        ]
+    }
+
+    /// Checks every field; sorts the outputs.
+    pub fn validate(&mut self) -> Result<()> {
+        for (field, value) in self.text_fields() {
             check_field(field, value)?;
         }
         self.outputs.sort_by(|a, b| a.name.cmp(&b.name));
@@ -134,14 +139,7 @@ impl Artifact {
     /// The record, one `key value` line per field (FORMAT.md).
     pub fn encode(&self) -> String {
         let mut out = format!("{MAGIC}\nderivation {}\n", self.drv);
-        for (k, v) in [
-            ("recipe", &self.recipe),
-            ("version", &self.version),
-            ("series", &self.series),
-            ("flavor", &self.flavor),
-            ("arch", &self.arch),
-            ("origin", &self.origin),
-        ] {
+        for (k, v) in self.text_fields() {
             out.push_str(&format!("{k} {}\n", text::escape(v)));
         }
         out.push_str(&format!("built {}\n", self.built));

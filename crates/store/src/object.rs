@@ -193,6 +193,20 @@ fn creating_dir<T>(dest: &Path, op: impl Fn() -> std::io::Result<T>) -> std::io:
     }
 }
 
+/// The kind of a stored regular object file, from its normalized mode;
+/// any other mode is corruption.
+fn stored_kind(meta: &fs::Metadata, path: &Path) -> Result<ObjectKind> {
+    match meta.mode() & 0o7777 {
+        0o444 if meta.is_file() => Ok(ObjectKind::File),
+        0o555 if meta.is_file() => Ok(ObjectKind::Exec),
+        m => Err(corrupt(
+            "object",
+            path,
+            format!("it has mode {m:o}, not 444 or 555"),
+        )),
+    }
+}
+
 /// Reads a stored object file: its kind from its type and mode, and its
 /// bytes. A mode that is not one of the normalized ones is corruption.
 pub(crate) fn read_object_file(path: &Path) -> Result<(ObjectKind, Vec<u8>)> {
@@ -201,17 +215,7 @@ pub(crate) fn read_object_file(path: &Path) -> Result<(ObjectKind, Vec<u8>)> {
         let target = fs::read_link(path).map_err(io_err("read", path))?;
         return Ok((ObjectKind::Symlink, target.as_os_str().as_bytes().to_vec()));
     }
-    let kind = match meta.mode() & 0o7777 {
-        0o444 if meta.is_file() => ObjectKind::File,
-        0o555 if meta.is_file() => ObjectKind::Exec,
-        m => {
-            return Err(corrupt(
-                "object",
-                path,
-                format!("it has mode {m:o}, not 444 or 555"),
-            ));
-        }
-    };
+    let kind = stored_kind(&meta, path)?;
     let bytes = fs::read(path).map_err(io_err("read", path))?;
     Ok((kind, bytes))
 }
@@ -223,17 +227,7 @@ pub(crate) fn hash_object_file(path: &Path) -> Result<ObjectId> {
         let (kind, bytes) = read_object_file(path)?;
         return Ok(kind.id(&bytes));
     }
-    let kind = match meta.mode() & 0o7777 {
-        0o444 if meta.is_file() => ObjectKind::File,
-        0o555 if meta.is_file() => ObjectKind::Exec,
-        m => {
-            return Err(corrupt(
-                "object",
-                path,
-                format!("it has mode {m:o}, not 444 or 555"),
-            ));
-        }
-    };
+    let kind = stored_kind(&meta, path)?;
     let mut h = hasher(kind);
     h.update_mmap_rayon(path).map_err(io_err("read", path))?;
     Ok(ObjectId(Hash(*h.finalize().as_bytes())))
