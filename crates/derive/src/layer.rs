@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use std::ffi::OsString;
 
-use grove_eval::{FsLoader, Session};
+use std::sync::Arc;
+
+use grove_eval::{FsLoader, Listing, Session};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -75,6 +77,9 @@ pub struct Workspace {
     /// them (relative to the open directory: much cheaper than a lookup
     /// of the whole path later), for the evaluation cache.
     pub stamps: FxHashMap<OsString, Stamp>,
+    /// Every directory and file the walk saw, for the loader: a probe of a
+    /// listed directory then needs no system call.
+    pub listing: Arc<Listing>,
 }
 
 impl Workspace {
@@ -103,7 +108,7 @@ impl Workspace {
         }
         check_layers(&layers)?;
         layers.sort_by_key(|l| l.priority);
-        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new(), roots: Vec::new(), others: Vec::new(), stamps: FxHashMap::default() };
+        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new(), roots: Vec::new(), others: Vec::new(), stamps: FxHashMap::default(), listing: Arc::default() };
         workspace.scan()?;
         Ok(workspace)
     }
@@ -114,9 +119,22 @@ impl Workspace {
     }
 
     fn scan(&mut self) -> Result<(), DeriveError> {
+        let mut listing = Listing::default();
         for (index, layer) in self.layers.iter().enumerate() {
-            let files = walk(&layer.root, Top::Layer)?;
-            for (path, top, stamp) in files {
+            let found = walk(&layer.root, Top::Layer)?;
+            for (path, top, entry) in found {
+                let stamp = match entry {
+                    Entry::Dir => {
+                        listing.add_dir(&path);
+                        continue;
+                    }
+                    Entry::Other => {
+                        listing.add_other(&path);
+                        continue;
+                    }
+                    Entry::File(stamp) => stamp,
+                };
+                listing.add_file(&path);
                 if let Some(stamp) = stamp {
                     self.stamps.insert(path.as_os_str().to_owned(), stamp);
                 }
@@ -138,6 +156,7 @@ impl Workspace {
                 }
             }
         }
+        self.listing = Arc::new(listing);
         for recipe in &mut self.recipes {
             let stem = recipe.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
             // Layers are sorted by priority, so appends already are too.
@@ -185,13 +204,25 @@ enum Top {
     Other,
 }
 
-/// A file found by [`walk`]: its path, the top directory it is under, and
-/// its stamp.
-type Found = (PathBuf, Top, Option<Stamp>);
+/// What [`walk`] found at a path.
+#[derive(Debug, Clone, Copy)]
+enum Entry {
+    /// A regular file, with its stamp.
+    File(Option<Stamp>),
+    /// A directory, listed entirely (dot files aside).
+    Dir,
+    /// Anything else (a symlink, a socket).
+    Other,
+}
 
-/// Every regular file under `dir`, in name order at every level, stamped.
-/// Subdirectories are walked in parallel (a layer of 10,000 recipes has
-/// thousands of small directories); the order does not depend on it.
+/// An entry found by [`walk`]: its path, the top directory it is under,
+/// and what it is.
+type Found = (PathBuf, Top, Entry);
+
+/// Every entry under `dir` (and `dir` itself), files in name order at
+/// every level, stamped. Subdirectories are walked in parallel (a layer of
+/// 10,000 recipes has thousands of small directories); the order does not
+/// depend on it.
 fn walk(dir: &Path, top: Top) -> Result<Vec<Found>, DeriveError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -210,6 +241,7 @@ fn walk(dir: &Path, top: Top) -> Result<Vec<Found>, DeriveError> {
         }
     }
     listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let here = (dir.to_path_buf(), top, Entry::Dir);
     let parts: Vec<Result<Vec<Found>, DeriveError>> = listed
         .into_par_iter()
         .map(|(name, entry)| {
@@ -226,13 +258,13 @@ fn walk(dir: &Path, top: Top) -> Result<Vec<Found>, DeriveError> {
             } else if kind.is_file() {
                 // Relative to the open directory: no lookup of the whole path.
                 let stamp = entry.metadata().ok().map(|m| Stamp::from(&m));
-                Ok(vec![(path, if top == Top::Layer { Top::Other } else { top }, stamp)])
+                Ok(vec![(path, if top == Top::Layer { Top::Other } else { top }, Entry::File(stamp))])
             } else {
-                Ok(Vec::new())
+                Ok(vec![(path, top, Entry::Other)])
             }
         })
         .collect();
-    let mut out = Vec::new();
+    let mut out = vec![here];
     for part in parts {
         out.extend(part?);
     }

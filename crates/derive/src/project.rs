@@ -69,7 +69,7 @@ impl Project {
         let host_paths = HostPaths::new(
             roots.iter().filter(|r| r.components().count() > 2).map(|r| r.to_string_lossy().into_owned()),
         );
-        let session = Session::new(FsLoader::new(roots)).with_search_path(workspace.search_path());
+        let session = Session::new(FsLoader::new(roots).with_listing(workspace.listing.clone())).with_search_path(workspace.search_path());
         Project { workspace, session, host_paths }
     }
 

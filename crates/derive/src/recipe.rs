@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use grove_eval::{DataStore, EvalError, Value, expand_error_at};
 use grove_syntax::Span;
+use rustc_hash::FxHashSet;
 
 use crate::derivation::{DrvHash, Local, TASK_FLAGS, Task};
 use crate::sources::{self, Context, Origin, Source};
@@ -106,8 +107,9 @@ fn runtime_names(v: Option<Value>) -> Vec<String> {
     words(Some(Value::from(plain.as_str())))
 }
 
-fn set(v: &Option<Value>) -> bool {
-    v.as_deref().is_some_and(|v| !v.is_empty() && v != "0")
+/// A flag that is on: set, not empty, not `0`.
+fn is_set(v: Option<&Value>) -> bool {
+    v.is_some_and(|v| !v.is_empty() && &**v != "0")
 }
 
 /// Reads a finalized recipe.
@@ -127,12 +129,9 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
     let base = get(store, "BUILD_BASE")?.map(|v| v.trim().to_string()).filter(|b| !b.is_empty() && *b != pn);
 
     let mut env = Vec::new();
-    for name in store.names() {
-        if name.contains(':') || name.starts_with("__") {
-            continue;
-        }
-        let exported = set(&store.get_flag_unexpanded(name, "export"));
-        if !exported || set(&store.get_flag_unexpanded(name, "unexport")) || set(&store.get_flag_unexpanded(name, "func")) {
+    for (name, var) in store.vars() {
+        let on = |flag: &str| is_set(var.flag_unexpanded(flag));
+        if !on("export") || on("unexport") || on("func") || name.contains(':') || name.starts_with("__") {
             continue;
         }
         if let Some(v) = get(store, name)? {
@@ -203,26 +202,33 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
 /// that names a function makes that function reachable (a superset of what
 /// runs, which is the safe side for a hash).
 fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String, String)>, EvalError> {
-    let is_function = |name: &str| set(&store.get_flag_unexpanded(name, "func"));
-    let mut todo: Vec<String> = tasks.iter().filter(|t| is_function(t)).map(|t| t.to_string()).collect();
-    let mut found: Vec<(String, String)> = Vec::new();
-    // Words already looked at: bodies repeat the same words and calls.
-    let mut seen: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
-    while let Some(name) = todo.pop() {
-        if found.iter().any(|(n, _)| *n == name) {
-            continue;
+    // The functions are few (tens), the words of their bodies many: every
+    // word is one lookup in this set, and nothing is copied.
+    let functions: FxHashSet<&str> =
+        store.vars().filter(|(_, var)| is_set(var.flag_unexpanded("func"))).map(|(name, _)| &**name).collect();
+    let mut reached: FxHashSet<&str> = FxHashSet::default();
+    let mut todo: Vec<&str> = Vec::new();
+    for task in tasks {
+        if let Some(&f) = functions.get(&**task) {
+            if reached.insert(f) {
+                todo.push(f);
+            }
         }
-        let body = get(store, &name)?.map(|v| v.to_string()).unwrap_or_default();
+    }
+    let mut found: Vec<(String, String)> = Vec::with_capacity(functions.len());
+    while let Some(name) = todo.pop() {
+        let body = get(store, name)?.map(|v| v.to_string()).unwrap_or_default();
         for word in shell_words(&body) {
-            if word.starts_with(|c: char| c.is_ascii_digit() || c == '-') || seen.contains(word) {
+            if word.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
                 continue;
             }
-            seen.insert(word.to_string());
-            if word != name && is_function(word) {
-                todo.push(word.to_string());
+            if let Some(&f) = functions.get(word) {
+                if reached.insert(f) {
+                    todo.push(f);
+                }
             }
         }
-        found.push((name, body));
+        found.push((name.to_string(), body));
     }
     found.sort();
     Ok(found)

@@ -119,6 +119,11 @@ impl Var {
         self.weak_flags.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
     }
 
+    /// A flag as written, or its weak default (`getVarFlag(var, flag, False)`).
+    pub fn flag_unexpanded(&self, name: &str) -> Option<&Value> {
+        self.flag(name).or_else(|| self.weak_flag(name))
+    }
+
     /// Names of the flags a user can see, in order.
     pub fn flag_names(&self) -> impl Iterator<Item = &Value> {
         let weak_only = self.weak_flags.iter().map(|(n, _)| n).filter(|n| self.flag(n).is_none());
@@ -248,6 +253,12 @@ impl DataStore {
     /// Names of all variables, in no particular order.
     pub fn names(&self) -> impl Iterator<Item = &Value> {
         self.vars.keys()
+    }
+
+    /// Every variable with its name, in no particular order: for a reader
+    /// that looks at the flags of all of them (one walk, no lookup by name).
+    pub fn vars(&self) -> impl Iterator<Item = (&Value, &Var)> {
+        self.vars.iter()
     }
 
     /// The tasks declared with `addtask`, in order.

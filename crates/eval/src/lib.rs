@@ -18,7 +18,7 @@ pub use datastore::{DataStore, Value, Var};
 pub use error::{EvalError, ExpandError, ExpandErrorKind};
 pub use eval::{Base, Evaluated, Loaded, Options, RecipeInput, Session, expand_error, expand_error_at};
 pub use history::{Event, History};
-pub use loader::{FsLoader, LoadError, Loader, MemLoader, Probe};
+pub use loader::{FsLoader, Listing, LoadError, Loader, MemLoader, Probe};
 
 #[cfg(test)]
 mod tests;

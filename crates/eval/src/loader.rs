@@ -5,10 +5,11 @@
 //! resolves symlinks and refuses anything that does not lie under one of its
 //! roots. Tests and the fuzzer use the in-memory loader.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// What a loader knows about a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +59,74 @@ pub trait Loader: Send + Sync {
     }
 }
 
+/// What a walk of some directories found, taken just before evaluation:
+/// a loader that has it answers "is this file there?" for a listed
+/// directory without asking the file system (a layer of 10,000 recipes
+/// probes tens of thousands of paths for includes, classes and sources).
+///
+/// Paths are canonical (walked from canonical roots without following
+/// symlinks). Names starting with `.` are not listed: the loader asks the
+/// file system for those.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Directories whose every entry is listed below.
+    dirs: FxHashSet<OsString>,
+    /// Regular files.
+    files: FxHashSet<OsString>,
+    /// Everything else a walk saw (symlinks, sockets): looked up for real.
+    others: FxHashSet<OsString>,
+}
+
+/// What [`Listing::lookup`] knows of a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listed {
+    File,
+    Missing,
+    Unknown,
+}
+
+impl Listing {
+    /// Records a directory whose entries are all recorded too.
+    pub fn add_dir(&mut self, path: &Path) {
+        self.dirs.insert(path.as_os_str().to_owned());
+    }
+
+    pub fn add_file(&mut self, path: &Path) {
+        self.files.insert(path.as_os_str().to_owned());
+    }
+
+    /// Records an entry that is neither a directory nor a regular file.
+    pub fn add_other(&mut self, path: &Path) {
+        self.others.insert(path.as_os_str().to_owned());
+    }
+
+    /// Adds everything another listing has.
+    pub fn extend(&mut self, other: Listing) {
+        self.dirs.extend(other.dirs);
+        self.files.extend(other.files);
+        self.others.extend(other.others);
+    }
+
+    fn is_dir(&self, dir: &Path) -> bool {
+        self.dirs.contains(dir.as_os_str())
+    }
+
+    fn lookup(&self, path: &Path) -> Listed {
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return Listed::Unknown };
+        if !self.is_dir(dir) || name.as_encoded_bytes().first() == Some(&b'.') {
+            return Listed::Unknown;
+        }
+        let path = path.as_os_str();
+        if self.files.contains(path) {
+            Listed::File
+        } else if self.dirs.contains(path) || self.others.contains(path) {
+            Listed::Unknown
+        } else {
+            Listed::Missing
+        }
+    }
+}
+
 /// Reads real files under a set of root directories.
 #[derive(Debug, Default)]
 pub struct FsLoader {
@@ -66,6 +135,7 @@ pub struct FsLoader {
     /// costs one `lstat` unless it is a symlink, instead of a `readlink`
     /// for every component of its path.
     dirs: Mutex<FxHashMap<PathBuf, Option<PathBuf>>>,
+    listing: Option<Arc<Listing>>,
 }
 
 impl FsLoader {
@@ -73,7 +143,13 @@ impl FsLoader {
     /// are dropped).
     pub fn new(roots: impl IntoIterator<Item = PathBuf>) -> FsLoader {
         let roots = roots.into_iter().filter_map(|r| r.canonicalize().ok()).collect();
-        FsLoader { roots, dirs: Mutex::default() }
+        FsLoader { roots, dirs: Mutex::default(), listing: None }
+    }
+
+    /// Answers lookups in the listed directories from `listing`.
+    pub fn with_listing(mut self, listing: Arc<Listing>) -> FsLoader {
+        self.listing = Some(listing);
+        self
     }
 
     fn allowed(&self, path: &Path) -> bool {
@@ -81,6 +157,15 @@ impl FsLoader {
     }
 
     fn canonical_dir(&self, dir: &Path) -> Option<PathBuf> {
+        if let Some(listing) = &self.listing {
+            if listing.is_dir(dir) {
+                return Some(dir.to_path_buf());
+            }
+            // In a listed directory, and not a directory there.
+            if listing.lookup(dir) != Listed::Unknown {
+                return None;
+            }
+        }
         if let Some(d) = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
             return d.clone();
         }
@@ -107,6 +192,11 @@ impl FsLoader {
 
     /// The path with every symlink resolved, if it names a regular file.
     fn resolve(&self, path: &Path) -> Option<PathBuf> {
+        match self.listing.as_ref().map_or(Listed::Unknown, |l| l.lookup(path)) {
+            Listed::File => return Some(path.to_path_buf()),
+            Listed::Missing => return None,
+            Listed::Unknown => {}
+        }
         let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
             return path.canonicalize().ok().filter(|p| p.is_file());
         };
@@ -171,23 +261,13 @@ impl Loader for FsLoader {
 
 /// Reads a whole file without asking its size first: recipes and classes
 /// are small, so one read usually holds all of it (`fs::read` would add a
-/// `statx` and an `lseek` per file).
-fn read_all(mut file: std::fs::File) -> std::io::Result<Vec<u8>> {
+/// `statx` and an `lseek` per file, and so would `File::read_to_end`,
+/// which `Take` hides it from). The buffer is not zeroed first:
+/// `read_to_end` reads into the spare capacity.
+fn read_all(file: std::fs::File) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let mut buf = vec![0u8; 16 << 10];
-    let mut len = 0;
-    loop {
-        if len == buf.len() {
-            buf.resize(buf.len() * 2, 0);
-        }
-        match file.read(&mut buf[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    buf.truncate(len);
+    let mut buf = Vec::with_capacity(16 << 10);
+    file.take(u64::MAX).read_to_end(&mut buf)?;
     Ok(buf)
 }
 

@@ -163,8 +163,7 @@ impl DataStore {
 
     /// A flag as written, weak default included (`getVarFlag(var, flag, False)`).
     pub fn get_flag_unexpanded(&self, var: &str, flag: &str) -> Option<Value> {
-        let v = self.vars.get(var)?;
-        v.flag(flag).or_else(|| v.weak_flag(flag)).cloned()
+        self.vars.get(var)?.flag_unexpanded(flag).cloned()
     }
 
     /// The value as set, without weak default, overrides or appends

@@ -187,3 +187,41 @@ fn the_file_loader_never_reads_through_a_symlink_out_of_its_roots() {
     std::os::unix::fs::symlink(outside.path().join("secret"), &inside).unwrap();
     assert_eq!(loader.read_bytes(&inside), Err(LoadError::Forbidden));
 }
+
+#[test]
+fn a_listing_answers_for_its_directories_and_defers_the_rest() {
+    use std::sync::Arc;
+
+    use crate::{FsLoader, Listing, Loader, Probe};
+    let root = tempfile::tempdir().unwrap();
+    let real = root.path().canonicalize().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "s").unwrap();
+    std::fs::create_dir(real.join("sub")).unwrap();
+    std::fs::write(real.join("a.inc"), "A = \"1\"\n").unwrap();
+    std::fs::write(real.join("sub/b.inc"), "B = \"1\"\n").unwrap();
+    std::os::unix::fs::symlink(real.join("a.inc"), real.join("alias.inc")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), real.join("out.inc")).unwrap();
+    let mut listing = Listing::default();
+    listing.add_dir(&real);
+    listing.add_dir(&real.join("sub"));
+    listing.add_file(&real.join("a.inc"));
+    listing.add_file(&real.join("sub/b.inc"));
+    listing.add_other(&real.join("alias.inc"));
+    listing.add_other(&real.join("out.inc"));
+    let loader = FsLoader::new([real.clone()]).with_listing(Arc::new(listing));
+
+    assert_eq!(loader.probe(&real.join("sub/b.inc")), Probe::File(real.join("sub/b.inc")));
+    assert_eq!(loader.read_bytes(&real.join("sub/b.inc")).unwrap(), b"B = \"1\"\n");
+    // Symlinks are looked up for real: followed inside, refused out.
+    assert_eq!(loader.probe(&real.join("alias.inc")), Probe::File(real.join("a.inc")));
+    assert!(matches!(loader.probe(&real.join("out.inc")), Probe::Forbidden(_)));
+    // What the listing does not have is not there, in a file or in a
+    // directory that does not exist.
+    std::fs::write(real.join("late.inc"), "").unwrap();
+    assert_eq!(loader.probe(&real.join("late.inc")), Probe::Missing);
+    assert_eq!(loader.probe(&real.join("nodir/c.inc")), Probe::Missing);
+    // Dot files are never listed: the file system answers.
+    std::fs::write(real.join(".hidden.inc"), "").unwrap();
+    assert_eq!(loader.probe(&real.join(".hidden.inc")), Probe::File(real.join(".hidden.inc")));
+}
