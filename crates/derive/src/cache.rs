@@ -47,6 +47,14 @@ impl Stamp {
     }
 }
 
+impl Stamp {
+    /// The same, from a `statx` result (what a directory walk takes).
+    pub fn from_statx(s: &rustix::fs::Statx) -> Stamp {
+        let time = |t: &rustix::fs::StatxTimestamp| (t.tv_sec, i64::from(t.tv_nsec));
+        Stamp { len: s.stx_size, mtime: time(&s.stx_mtime), ctime: time(&s.stx_ctime), ino: s.stx_ino }
+    }
+}
+
 impl From<&std::fs::Metadata> for Stamp {
     fn from(m: &std::fs::Metadata) -> Stamp {
         use std::os::unix::fs::MetadataExt;

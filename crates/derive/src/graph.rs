@@ -14,6 +14,7 @@ use grove_eval::DataStore;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::derivation::{DrvHash, Input, Role, derivation_hash};
@@ -136,18 +137,25 @@ impl Graph {
             edges.add_node(i);
         }
         let resolver = Resolver { recipes: &recipes, providers: &providers, skipped: &skipped, prefs };
-        let mut seen: FxHashSet<(usize, usize, Edge)> = FxHashSet::default();
+        // Ten thousand recipes name a few thousand distinct dependencies:
+        // each name is resolved once.
+        let mut resolved: FxHashMap<&str, Option<usize>> = FxHashMap::default();
+        let mut mine: Vec<(usize, Edge)> = Vec::new();
         for (i, r) in recipes.iter().enumerate() {
             let wanted = r.base.iter().map(|b| (b, Edge::Base));
             let wanted = wanted.chain(r.depends.iter().map(|d| (d, Edge::Build)));
+            mine.clear();
             for (name, kind) in wanted.chain(r.rdepends.iter().map(|d| (d, Edge::Runtime))) {
-                match resolver.resolve(name, &r.pn) {
-                    Ok(j) => {
-                        if seen.insert((i, j, kind)) {
-                            edges.add_edge(NodeIndex::new(i), NodeIndex::new(j), kind);
-                        }
+                let found = *resolved.entry(name.as_str()).or_insert_with(|| resolver.resolve(name, &r.pn).ok());
+                match found {
+                    // A recipe's needs are few: a scan finds repeats.
+                    Some(j) if !mine.contains(&(j, kind)) => {
+                        mine.push((j, kind));
+                        edges.add_edge(NodeIndex::new(i), NodeIndex::new(j), kind);
                     }
-                    Err(e) => errors.push(e),
+                    Some(_) => {}
+                    // Resolved again for the error, which names who wanted it.
+                    None => errors.extend(resolver.resolve(name, &r.pn).err()),
                 }
             }
         }
@@ -366,25 +374,46 @@ fn states(recipes: &[Recipe], edges: &DiGraph<usize, Edge>) -> Vec<State> {
     states
 }
 
-/// Every derivation hash, dependencies first.
+/// Every derivation hash, dependencies first. A recipe's hash needs its
+/// inputs' hashes, so recipes are hashed by depth (what needs nothing
+/// first), each depth in parallel.
 fn hashes(recipes: &[Recipe], build: &DiGraph<usize, Edge>, states: &[State]) -> Vec<Option<DrvHash>> {
     let order = petgraph::algo::toposort(build, None).expect("cycles are reported before hashing");
-    let mut hashes: Vec<Option<DrvHash>> = vec![None; recipes.len()];
-    // toposort puts a recipe before what it needs; hash in reverse.
+    // toposort puts a recipe before what it needs: in reverse, a recipe's
+    // inputs come before it, so its depth is known when it is reached.
+    let mut depth = vec![0usize; recipes.len()];
+    let mut levels: Vec<Vec<usize>> = Vec::new();
     for node in order.into_iter().rev() {
         let i = node.index();
-        if matches!(states[i], State::Skipped { .. }) {
-            continue;
+        let d = build.neighbors(node).map(|j| depth[j.index()] + 1).max().unwrap_or(0);
+        depth[i] = d;
+        if levels.len() <= d {
+            levels.resize_with(d + 1, Vec::new);
         }
-        let inputs: Vec<Input> = build
-            .edges(node)
-            .filter_map(|e| {
-                let j = e.target().index();
-                let role = if *e.weight() == Edge::Base { Role::Base } else { Role::Build };
-                hashes[j].map(|hash| Input { role, name: &recipes[j].pn, hash })
+        levels[d].push(i);
+    }
+    let mut hashes: Vec<Option<DrvHash>> = vec![None; recipes.len()];
+    for level in levels {
+        let done: Vec<(usize, Option<DrvHash>)> = level
+            .into_par_iter()
+            .map(|i| {
+                if matches!(states[i], State::Skipped { .. }) {
+                    return (i, None);
+                }
+                let inputs: Vec<Input> = build
+                    .edges(NodeIndex::new(i))
+                    .filter_map(|e| {
+                        let j = e.target().index();
+                        let role = if *e.weight() == Edge::Base { Role::Base } else { Role::Build };
+                        hashes[j].map(|hash| Input { role, name: &recipes[j].pn, hash })
+                    })
+                    .collect();
+                (i, Some(derivation_hash(&recipes[i].local_hash, &inputs)))
             })
             .collect();
-        hashes[i] = Some(derivation_hash(&recipes[i].local_hash, &inputs));
+        for (i, h) in done {
+            hashes[i] = h;
+        }
     }
     hashes
 }

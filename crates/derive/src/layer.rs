@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 
 use std::sync::Arc;
 
@@ -219,56 +220,104 @@ enum Entry {
 /// and what it is.
 type Found = (PathBuf, Top, Entry);
 
-/// Every entry under `dir` (and `dir` itself), files in name order at
-/// every level, stamped. Subdirectories are walked in parallel (a layer of
+/// Every entry under `dir` (and `dir` itself), in name order at every
+/// level, files stamped. Subdirectories are walked in parallel (a layer of
 /// 10,000 recipes has thousands of small directories); the order does not
 /// depend on it.
+///
+/// Each directory is opened relative to its parent's descriptor and each
+/// file stamped relative to its directory's, so the kernel never looks up
+/// a whole path again: on a no-op evaluation the walk is most of the work.
 fn walk(dir: &Path, top: Top) -> Result<Vec<Found>, DeriveError> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(DeriveError::Io { path: dir.to_path_buf(), reason: e.to_string() }),
-    };
-    // Each directory sorted by name (short strings, cheap to compare), so
-    // the whole walk comes out in one order whatever the file system's.
-    let mut listed = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| DeriveError::Io { path: dir.to_path_buf(), reason: e.to_string() })?;
-        let name = entry.file_name();
-        // Version control and editors' state is not part of a layer.
-        if name.as_encoded_bytes().first() != Some(&b'.') {
-            listed.push((name, entry));
-        }
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    match rustix::fs::open(dir, flags, Mode::empty()) {
+        Ok(fd) => walk_at(dir, &fd, top),
+        Err(rustix::io::Errno::NOENT) => Ok(Vec::new()),
+        Err(e) => Err(io_error(dir, e)),
     }
-    listed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let here = (dir.to_path_buf(), top, Entry::Dir);
-    let parts: Vec<Result<Vec<Found>, DeriveError>> = listed
+}
+
+/// [`walk`] of the open directory `fd` at `dir`.
+fn walk_at(dir: &Path, fd: &rustix::fd::OwnedFd, top: Top) -> Result<Vec<Found>, DeriveError> {
+    let mut names: Vec<(OsString, rustix::fs::FileType)> = Vec::new();
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 32 << 10];
+    let mut entries = rustix::fs::RawDir::new(fd, &mut buf);
+    while let Some(entry) = entries.next() {
+        let entry = entry.map_err(|e| io_error(dir, e))?;
+        let name = entry.file_name().to_bytes();
+        // `.`, `..`, and version control and editors' state: not part of a layer.
+        if name.first() == Some(&b'.') {
+            continue;
+        }
+        names.push((OsString::from(std::ffi::OsStr::from_bytes(name)), entry.file_type()));
+    }
+    // Sorted by name (short strings, cheap to compare), so the whole walk
+    // comes out in one order whatever the file system's.
+    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    // Entries are looked at in parallel, in runs kept in order.
+    let runs: Vec<Result<Vec<Found>, DeriveError>> = names
         .into_par_iter()
-        .map(|(name, entry)| {
-            let path = dir.join(&name);
-            let kind = entry.file_type().map_err(|e| DeriveError::Io { path: path.clone(), reason: e.to_string() })?;
-            if kind.is_dir() {
-                let below = match (top, name.as_encoded_bytes()) {
-                    (Top::Layer, b"recipes") => Top::Recipes,
-                    (Top::Layer, b"roots") => Top::Roots,
-                    (Top::Layer, _) => Top::Other,
-                    (t, _) => t,
-                };
-                walk(&path, below)
-            } else if kind.is_file() {
-                // Relative to the open directory: no lookup of the whole path.
-                let stamp = entry.metadata().ok().map(|m| Stamp::from(&m));
-                Ok(vec![(path, if top == Top::Layer { Top::Other } else { top }, Entry::File(stamp))])
-            } else {
-                Ok(vec![(path, top, Entry::Other)])
-            }
-        })
+        .fold(
+            || Ok(Vec::new()),
+            |run: Result<Vec<Found>, DeriveError>, (name, kind)| {
+                let mut run = run?;
+                visit(dir, fd, top, &name, kind, &mut run)?;
+                Ok(run)
+            },
+        )
         .collect();
-    let mut out = vec![here];
-    for part in parts {
-        out.extend(part?);
+    let mut out = vec![(dir.to_path_buf(), top, Entry::Dir)];
+    for run in runs {
+        out.extend(run?);
     }
     Ok(out)
+}
+
+/// One entry of the directory `fd` at `dir`: a file is stamped, a
+/// directory walked.
+fn visit(
+    dir: &Path,
+    fd: &rustix::fd::OwnedFd,
+    top: Top,
+    name: &std::ffi::OsStr,
+    mut kind: rustix::fs::FileType,
+    out: &mut Vec<Found>,
+) -> Result<(), DeriveError> {
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags, StatxFlags};
+    let path = dir.join(name);
+    let mut stat = None;
+    if kind == FileType::Unknown || kind == FileType::RegularFile {
+        // Some file systems do not say what an entry is; statx does.
+        let s = rustix::fs::statx(fd, name, AtFlags::SYMLINK_NOFOLLOW, StatxFlags::BASIC_STATS);
+        if let Ok(s) = &s {
+            kind = FileType::from_raw_mode(s.stx_mode.into());
+        }
+        stat = s.ok();
+    }
+    match kind {
+        FileType::Directory => {
+            let below = match (top, name.as_encoded_bytes()) {
+                (Top::Layer, b"recipes") => Top::Recipes,
+                (Top::Layer, b"roots") => Top::Roots,
+                (Top::Layer, _) => Top::Other,
+                (t, _) => t,
+            };
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            let sub = rustix::fs::openat(fd, name, flags, Mode::empty()).map_err(|e| io_error(&path, e))?;
+            out.extend(walk_at(&path, &sub, below)?);
+        }
+        FileType::RegularFile => {
+            let stamp = stat.as_ref().map(Stamp::from_statx);
+            out.push((path, if top == Top::Layer { Top::Other } else { top }, Entry::File(stamp)));
+        }
+        _ => out.push((path, top, Entry::Other)),
+    }
+    Ok(())
+}
+
+fn io_error(path: &Path, e: rustix::io::Errno) -> DeriveError {
+    DeriveError::Io { path: path.to_path_buf(), reason: std::io::Error::from(e).to_string() }
 }
 
 /// Evaluates one configuration file alone and reads a variable.
