@@ -41,7 +41,7 @@ pub fn run(workspace: &Path, phase: &str) -> Result<usize, String> {
             // As `Project::graph` does: a data store caches reads, so each
             // worker evaluates on its own copy of the base.
             let shared = std::sync::Mutex::new(base);
-            let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).detached();
             let results: Vec<Result<usize, grove_derive::DeriveError>> = project
                 .workspace
                 .recipes

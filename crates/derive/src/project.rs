@@ -161,7 +161,7 @@ impl Project {
         // A data store caches reads, so it is not shared between threads:
         // each worker copies the base once (through a lock, used only then).
         let shared = std::sync::Mutex::new(base.clone());
-        let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).detached();
         which
             .par_iter()
             .map_init(copy, |base, &i| {

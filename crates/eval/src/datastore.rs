@@ -230,7 +230,55 @@ impl Clone for DataStore {
     }
 }
 
+/// A new allocation holding the same text: a copy no other thread
+/// counts references to.
+fn fresh(v: &Value) -> Value {
+    Value::from(&**v)
+}
+
+impl Var {
+    /// A copy that shares no value with `self` (see [`DataStore::detached`]).
+    fn detached(&self) -> Var {
+        let pairs = |l: &[(Value, Value)]| l.iter().map(|(n, v)| (fresh(n), fresh(v))).collect();
+        Var {
+            content: self.content.as_ref().map(fresh),
+            weak_default: self.weak_default.as_ref().map(fresh),
+            pending: self
+                .pending
+                .iter()
+                .map(|p| Pending { keyword: p.keyword, value: fresh(&p.value), overrides: p.overrides.as_ref().map(fresh) })
+                .collect(),
+            flags: pairs(&self.flags),
+            weak_flags: pairs(&self.weak_flags),
+            origin: self.origin,
+        }
+    }
+}
+
 impl DataStore {
+    /// A copy that shares no value with `self`: [`Clone`] shares every
+    /// value and counts one more reference to each, and when threads clone
+    /// one store thousands of times, they fight over those counts (every
+    /// count is an atomic write to a cache line the other core holds).
+    /// Each thread clones its own detached copy instead.
+    pub fn detached(&self) -> DataStore {
+        let mut vars = hashbrown::HashMap::with_capacity_and_hasher(self.vars.capacity(), FxBuildHasher);
+        vars.extend(self.vars.iter().map(|(k, v)| (fresh(k), v.detached())));
+        let mut overridedata = hashbrown::HashMap::with_capacity_and_hasher(self.overridedata.len(), FxBuildHasher);
+        overridedata.extend(
+            self.overridedata.iter().map(|(k, l)| (fresh(k), l.iter().map(|(n, o)| (fresh(n), fresh(o))).collect())),
+        );
+        DataStore {
+            vars,
+            overridedata,
+            tasks: self.tasks.iter().map(fresh).collect(),
+            cache: RefCell::default(),
+            history: self.history.clone(),
+            stored_bytes: self.stored_bytes,
+            expanded_bytes: Cell::new(0),
+        }
+    }
+
     pub fn new() -> DataStore {
         // A recipe with its classes has a hundred and some variables: room
         // for them up front saves growing the table five times over.

@@ -55,6 +55,12 @@ impl Base {
     pub fn new(store: DataStore) -> Base {
         Base { store, ..Base::default() }
     }
+
+    /// A copy for one thread to evaluate recipes on (see
+    /// [`DataStore::detached`]).
+    pub fn detached(&self) -> Base {
+        Base { store: self.store.detached(), inherited: self.inherited.clone(), files: self.files.clone() }
+    }
 }
 
 /// A recipe to evaluate on a [`Base`].

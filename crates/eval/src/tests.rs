@@ -225,3 +225,18 @@ fn a_listing_answers_for_its_directories_and_defers_the_rest() {
     std::fs::write(real.join(".hidden.inc"), "").unwrap();
     assert_eq!(loader.probe(&real.join(".hidden.inc")), Probe::File(real.join(".hidden.inc")));
 }
+
+#[test]
+fn a_detached_store_reads_the_same_and_shares_no_value() {
+    let d = eval(
+        "A = \"${B} a\"\nB ??= \"b\"\nA:append:x = \" more\"\nOVERRIDES = \"x\"\nC:x = \"cx\"\nA[doc] = \"flag\"\ndo_t() {\n    echo\n}\naddtask t\n",
+    );
+    let copy = d.detached();
+    for name in ["A", "B", "C", "do_t", "OVERRIDES"] {
+        assert_eq!(var(&copy, name), var(&d, name), "{name}");
+    }
+    assert_eq!(flag(&copy, "A", "doc"), flag(&d, "A", "doc"));
+    assert_eq!(copy.tasks(), d.tasks());
+    let raw = |s: &DataStore| s.get_raw("A").expect("A is set");
+    assert!(!std::sync::Arc::ptr_eq(&raw(&copy), &raw(&d)), "values are copied, not shared");
+}
