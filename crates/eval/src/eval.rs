@@ -4,7 +4,10 @@
 //! inherits, keys holding `${...}` expanded).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use thread_local::ThreadLocal;
 
 use grove_syntax::ast::{Assign, AssignOp, Function, IncludeKind, Stmt, StmtKind};
 use grove_syntax::{Parse, SourceFile, SourceMap, Span};
@@ -86,12 +89,12 @@ pub struct Evaluated {
 pub struct Session {
     loader: Box<dyn Loader>,
     sources: SourceMap,
-    parsed: Mutex<FxHashMap<PathBuf, Arc<Loaded>>>,
-    /// What the loader said of each candidate path: classes and includes
-    /// are looked up for every recipe.
-    probes: Mutex<FxHashMap<PathBuf, Probe>>,
-    /// [`Session::find`]'s answers.
-    found: RwLock<hashbrown::HashMap<FindKey, Probe, FxBuildHasher>>,
+    /// What the session remembers, one copy per thread: every recipe
+    /// reads the same classes and includes, and threads that shared one
+    /// copy would contend for its lock and for the reference counts of
+    /// every name and value of its syntax trees (each evaluation clones
+    /// them into its store). A class is parsed once per thread instead.
+    memo: ThreadLocal<RefCell<Memo>>,
     search: Vec<PathBuf>,
     /// Skip a `require` or `inherit` whose file is not found instead of
     /// failing: for reading a workspace's or layer's own settings before
@@ -104,9 +107,7 @@ impl Session {
         Session {
             loader: Box::new(loader),
             sources: SourceMap::new(),
-            parsed: Mutex::default(),
-            probes: Mutex::default(),
-            found: RwLock::default(),
+            memo: ThreadLocal::new(),
             search: Vec::new(),
             lenient: false,
         }
@@ -146,7 +147,7 @@ impl Session {
     /// read once, and keeping its tree would make memory grow with the
     /// number of recipes).
     fn load_inner(&self, path: &Path, keep: bool) -> Result<Arc<Loaded>, LoadError> {
-        if let Some(l) = self.parsed.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+        if let Some(l) = self.memo().borrow().parsed.get(path) {
             return Ok(l.clone());
         }
         let text: Arc<str> = match stdlib::lookup(path) {
@@ -158,7 +159,7 @@ impl Session {
         let path_value = Value::from(path.to_string_lossy().as_ref());
         let loaded = Arc::new(Loaded { source, parse, path_value });
         if keep {
-            self.parsed.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), loaded.clone());
+            self.memo().borrow_mut().parsed.insert(path.to_path_buf(), loaded.clone());
         }
         Ok(loaded)
     }
@@ -267,7 +268,7 @@ impl Session {
             top_dir: top_dir.as_os_str().as_encoded_bytes(),
             relative,
         };
-        if let Some(p) = self.found.read().unwrap_or_else(|e| e.into_inner()).get(&query) {
+        if let Some(p) = self.memo().borrow().found.get(&query) {
             return p.clone();
         }
         let probe = self
@@ -281,7 +282,7 @@ impl Session {
             top_dir: query.top_dir.into(),
             relative: relative.into(),
         };
-        self.found.write().unwrap_or_else(|e| e.into_inner()).insert(key, probe.clone());
+        self.memo().borrow_mut().found.insert(key, probe.clone());
         probe
     }
 
@@ -289,12 +290,17 @@ impl Session {
         if stdlib::lookup(path).is_some() {
             return Probe::File(path.to_path_buf());
         }
-        if let Some(p) = self.probes.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+        if let Some(p) = self.memo().borrow().probes.get(path) {
             return p.clone();
         }
         let probe = self.loader.probe(path);
-        self.probes.lock().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), probe.clone());
+        self.memo().borrow_mut().probes.insert(path.to_path_buf(), probe.clone());
         probe
+    }
+
+    /// This thread's [`Memo`].
+    fn memo(&self) -> &RefCell<Memo> {
+        self.memo.get_or_default()
     }
 }
 
@@ -312,6 +318,18 @@ fn read_error(path: &Path, e: &LoadError, at: Option<Span>) -> EvalError {
         file: at.map(|s| s.file),
         at: at.map(|s| s.source_span()),
     }
+}
+
+/// What a [`Session`] remembers on one thread.
+#[derive(Default)]
+struct Memo {
+    /// Parsed classes and includes (recipes are read once).
+    parsed: FxHashMap<PathBuf, Arc<Loaded>>,
+    /// What the loader said of each candidate path: classes and includes
+    /// are looked up for every recipe.
+    probes: FxHashMap<PathBuf, Probe>,
+    /// [`Session::find`]'s answers.
+    found: hashbrown::HashMap<FindKey, Probe, FxBuildHasher>,
 }
 
 /// What [`Session::find`] remembers an answer by. Its `Hash` matches
