@@ -302,18 +302,29 @@ impl DataStore {
             return Err(ExpandError::new(&chain[0], ExpandErrorKind::TooDeep { chain: chain.clone() }));
         }
         stack.push(var);
-        let result = self.resolve_uncached(stack, var);
+        let (key, local) = match self.vars.get_key_value(var) {
+            Some((k, v)) => (Some(k), Some(v)),
+            None => (None, None),
+        };
+        let result = self.resolve_uncached(stack, var, local);
         stack.pop();
         // An error found inside a cycle is only cached by its outermost
         // variable, so that each variable reports the cycle from itself.
         if result.is_ok() || stack.len() == 0 {
-            self.cache.borrow_mut().content.insert(var.into(), result.clone());
+            let mut cache = self.cache.borrow_mut();
+            if cache.content.capacity() == 0 {
+                // Most reads of a store read most of its variables.
+                cache.content.reserve(self.vars.len());
+            }
+            // The store's own name when it has one: no copy of the name.
+            let key = key.cloned().unwrap_or_else(|| var.into());
+            cache.content.insert(key, result.clone());
         }
         result
     }
 
-    fn resolve_uncached(&self, stack: &mut Stack, var: &str) -> Result<Resolved, ExpandError> {
-        let (value, removes) = self.raw_value(stack, var)?;
+    fn resolve_uncached(&self, stack: &mut Stack, var: &str, local: Option<&Var>) -> Result<Resolved, ExpandError> {
+        let (value, removes) = self.raw_value_of(stack, var, local)?;
         let Some(unexpanded) = value else {
             return Ok(Resolved { unexpanded: None, expanded: None, matched_removes: Vec::new() });
         };
@@ -350,15 +361,19 @@ impl DataStore {
     /// the weak default), with appends and prepends applied; and the
     /// `:remove`s to apply after expansion.
     fn raw_value(&self, stack: &mut Stack, var: &str) -> Result<(Option<Value>, Vec<Value>), ExpandError> {
-        let local: Option<&Var> = self.vars.get(var);
+        self.raw_value_of(stack, var, self.vars.get(var))
+    }
+
+    /// [`DataStore::raw_value`] of `var`, whose entry (if any) is `local`.
+    fn raw_value_of(&self, stack: &mut Stack, var: &str, local: Option<&Var>) -> Result<(Option<Value>, Vec<Value>), ExpandError> {
         let mut value: Option<Value> = None;
         let mut removes: Vec<Value> = Vec::new();
 
-        let needs_overrides = self.overridedata.get(var).is_some_and(|l| !l.is_empty())
-            || local.is_some_and(|l| !l.pending.is_empty());
+        let data = if self.overridedata.is_empty() { None } else { self.overridedata.get(var).filter(|l| !l.is_empty()) };
+        let needs_overrides = data.is_some() || local.is_some_and(|l| !l.pending.is_empty());
         let overrides = if needs_overrides { Some(self.active_overrides(stack)?) } else { None };
 
-        if let (Some(data), Some(overrides)) = (self.overridedata.get(var), &overrides) {
+        if let (Some(data), Some(overrides)) = (data, &overrides) {
             if let Some(winner) = pick_override(data, overrides) {
                 let sub = self.resolve(stack, &winner)?;
                 value = sub.unexpanded;

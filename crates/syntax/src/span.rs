@@ -3,8 +3,9 @@
 //! Spans stay small so every statement can carry one; they are turned into
 //! line and column, or into a labelled snippet, only at the edge.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// Identifies one loaded source file within a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,20 +44,29 @@ pub struct SourceFile {
     pub id: FileId,
     pub path: PathBuf,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Where each line starts; computed on the first question (most files
+    /// are never asked: only diagnostics need lines).
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(id: FileId, path: PathBuf, text: Arc<str>) -> SourceFile {
-        let mut line_starts = vec![0u32];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
-        SourceFile { id, path, text, line_starts }
+        SourceFile { id, path, text, line_starts: OnceLock::new() }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            starts.extend(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i as u32 + 1));
+            starts
+        })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line] as usize;
+        let line_starts = self.line_starts();
+        let line = line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = line_starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
         let col = self.text.get(start..end).map_or(end - start, |s| s.chars().count());
         (line as u32 + 1, col as u32 + 1)
@@ -78,7 +88,7 @@ pub struct SourceMap {
     /// The latest file registered for each path: a file read again with
     /// the same text (a recipe in each configuration of a matrix) is kept
     /// once.
-    by_path: RwLock<std::collections::HashMap<PathBuf, Arc<SourceFile>>>,
+    by_path: RwLock<rustc_hash::FxHashMap<OsString, Arc<SourceFile>>>,
 }
 
 impl SourceMap {
@@ -88,7 +98,7 @@ impl SourceMap {
 
     /// Registers a file and returns it with its new id.
     pub fn add(&self, path: &Path, text: Arc<str>) -> Arc<SourceFile> {
-        if let Some(known) = self.by_path.read().unwrap_or_else(|e| e.into_inner()).get(path) {
+        if let Some(known) = self.by_path.read().unwrap_or_else(|e| e.into_inner()).get(path.as_os_str()) {
             if known.text == text {
                 return known.clone();
             }
@@ -97,7 +107,7 @@ impl SourceMap {
         let id = FileId(files.len() as u32);
         let file = Arc::new(SourceFile::new(id, path.to_path_buf(), text));
         files.push(file.clone());
-        self.by_path.write().unwrap_or_else(|e| e.into_inner()).insert(path.to_path_buf(), file.clone());
+        self.by_path.write().unwrap_or_else(|e| e.into_inner()).insert(path.as_os_str().to_owned(), file.clone());
         file
     }
 
