@@ -71,6 +71,9 @@ pub struct Cache {
     computing_overrides: bool,
     content: FxHashMap<Value, Result<Resolved, ExpandError>>,
     flags: FxHashMap<(Value, Value), Result<Option<Value>, ExpandError>>,
+    /// An empty [`Stack`] kept between reads, so that a read allocates
+    /// no stack of its own.
+    spare: Stack,
 }
 
 /// The part of a variable name that all its override and `:append` forms share.
@@ -105,7 +108,7 @@ impl Cache {
 
 /// The variables being expanded, innermost last: their names end to end
 /// in one buffer, so entering a variable allocates nothing.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Stack {
     text: String,
     starts: Vec<usize>,
@@ -135,14 +138,28 @@ impl Stack {
             self.text.truncate(start);
         }
     }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.starts.clear();
+    }
 }
 
 impl DataStore {
     /// The fully expanded value of a variable (`getVar(var)`), or `None` if
     /// it is not set.
     pub fn get(&self, var: &str) -> Result<Option<Value>, ExpandError> {
-        let mut stack = Stack::default();
-        self.resolve(&mut stack, var).map(|r| r.expanded)
+        self.with_stack(|stack| self.resolve(stack, var).map(|r| r.expanded))
+    }
+
+    /// Runs `f` with an empty expansion stack, reusing the store's spare
+    /// one (a read may start another read: that one gets a new stack).
+    fn with_stack<R>(&self, f: impl FnOnce(&mut Stack) -> R) -> R {
+        let mut stack = std::mem::take(&mut self.cache.borrow_mut().spare);
+        let result = f(&mut stack);
+        stack.clear();
+        self.cache.borrow_mut().spare = stack;
+        result
     }
 
     /// The value with overrides, appends and prepends applied but nothing
@@ -151,14 +168,12 @@ impl DataStore {
         if let Some(Ok(r)) = self.cache.borrow().content.get(var) {
             return Ok(r.unexpanded.clone());
         }
-        let mut stack = Stack::default();
-        self.raw_value(&mut stack, var).map(|(v, _)| v)
+        self.with_stack(|stack| self.raw_value(stack, var).map(|(v, _)| v))
     }
 
     /// The expanded value of a flag (`getVarFlag(var, flag)`).
     pub fn get_flag(&self, var: &str, flag: &str) -> Result<Option<Value>, ExpandError> {
-        let mut stack = Stack::default();
-        self.flag(&mut stack, var, flag)
+        self.with_stack(|stack| self.flag(stack, var, flag))
     }
 
     /// A flag as written, weak default included (`getVarFlag(var, flag, False)`).
@@ -188,14 +203,12 @@ impl DataStore {
     /// Expands `${...}` references in a string. `name` is what the string is
     /// the value of, for the self-reference check (`A[:=]` for `:=`).
     pub fn expand(&self, s: &str, name: Option<&str>) -> Result<Value, ExpandError> {
-        let mut stack = Stack::default();
-        self.expand_refs(&mut stack, s, name)
+        self.with_stack(|stack| self.expand_refs(stack, s, name))
     }
 
     /// The active overrides, computed from `OVERRIDES` on first use.
     pub fn overrides(&self) -> Result<Arc<Overrides>, ExpandError> {
-        let mut stack = Stack::default();
-        self.active_overrides(&mut stack)
+        self.with_stack(|stack| self.active_overrides(stack))
     }
 
     fn active_overrides(&self, stack: &mut Stack) -> Result<Arc<Overrides>, ExpandError> {
