@@ -154,7 +154,8 @@ pub fn split_keyword(var: &str) -> Option<(&str, Keyword, Option<&str>)> {
     if !grove_syntax::has_byte(var, b':') {
         return None;
     }
-    for i in memchr::memchr_iter(b':', var.as_bytes()) {
+    // Names are short: a plain scan beats memchr's set-up.
+    for i in var.bytes().enumerate().filter(|&(_, b)| b == b':').map(|(i, _)| i) {
         let rest = &var[i..];
         for keyword in [Keyword::Append, Keyword::Prepend, Keyword::Remove] {
             let Some(after) = rest.strip_prefix(keyword.as_str()) else { continue };
@@ -180,24 +181,23 @@ fn is_override_name(s: &str) -> bool {
 /// shorter variable: `A:b:c` overrides `A:b` by `c` and `A` by `b:c`.
 /// (BitBake's `_setvar_update_overrides`, including its treatment of a name
 /// without `:`, which it calls with the name of an `:append` target.)
-fn override_pairs(var: &str) -> Vec<(&str, &str)> {
-    let mut pairs = Vec::new();
-    let (mut over, mut short) = match var.rfind(':') {
-        Some(i) => (&var[i + 1..], &var[..i]),
+fn override_pairs(var: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut next = match var.rfind(':') {
+        Some(i) => Some((&var[..i], &var[i + 1..])),
         // Python's `var[:-1]`, as BitBake does with rfind() == -1.
-        None => (var, var.char_indices().last().map_or("", |(i, _)| &var[..i])),
+        None => Some((var.char_indices().last().map_or("", |(i, _)| &var[..i]), var)),
     };
-    while !over.is_empty() && is_override_name(over) {
-        pairs.push((short, over));
-        match short.rfind(':') {
-            Some(i) if i > 0 => {
-                over = &var[i + 1..];
-                short = &var[..i];
-            }
-            _ => break,
+    std::iter::from_fn(move || {
+        let (short, over) = next.take()?;
+        if over.is_empty() || !is_override_name(over) {
+            return None;
         }
-    }
-    pairs
+        next = match short.rfind(':') {
+            Some(i) if i > 0 => Some((&var[..i], &var[i + 1..])),
+            _ => None,
+        };
+        Some((short, over))
+    })
 }
 
 /// Every variable of one recipe (or class, or file evaluated alone).
@@ -593,11 +593,12 @@ mod tests {
 
     #[test]
     fn override_pairs_walk_from_the_right() {
-        assert_eq!(override_pairs("A:b:c"), vec![("A:b", "c"), ("A", "b:c")]);
-        assert_eq!(override_pairs("A:B"), vec![]);
-        assert_eq!(override_pairs("A:x-y"), vec![("A", "x-y")]);
+        let pairs = |v| override_pairs(v).collect::<Vec<_>>();
+        assert_eq!(pairs("A:b:c"), vec![("A:b", "c"), ("A", "b:c")]);
+        assert_eq!(pairs("A:B"), vec![]);
+        assert_eq!(pairs("A:x-y"), vec![("A", "x-y")]);
         // BitBake's quirk for names without ':' (harmless, kept for fidelity).
-        assert_eq!(override_pairs("foo"), vec![("fo", "foo")]);
-        assert_eq!(override_pairs("FOO"), vec![]);
+        assert_eq!(pairs("foo"), vec![("fo", "foo")]);
+        assert_eq!(pairs("FOO"), vec![]);
     }
 }

@@ -457,7 +457,7 @@ impl DataStore {
         // A value that is one reference (`B = "${S}"`) shares the referenced
         // value instead of copying it.
         if let Some(key) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-            if !key.is_empty() && key.chars().all(is_ref_char) && name != Some(key) {
+            if !key.is_empty() && ref_name_len(key) == key.len() && name != Some(key) {
                 if let Some(v) = self.resolve(stack, key)?.expanded {
                     if !has_ref(&v) {
                         return Ok(v);
@@ -474,7 +474,7 @@ impl DataStore {
             while let Some(i) = find_ref(rest) {
                 out.push_str(&rest[..i]);
                 let after = &rest[i + 2..];
-                let len = after.len() - after.trim_start_matches(is_ref_char).len();
+                let len = ref_name_len(after);
                 if len == 0 || !after[len..].starts_with('}') {
                     out.push_str("${");
                     rest = after;
@@ -519,7 +519,7 @@ impl DataStore {
 fn find_ref(s: &str) -> Option<usize> {
     let bytes = s.as_bytes();
     let mut from = 0;
-    while let Some(i) = memchr::memchr(b'$', &bytes[from..]) {
+    while let Some(i) = find_byte(b'$', &bytes[from..]) {
         let at = from + i;
         if bytes.get(at + 1) == Some(&b'{') {
             return Some(at);
@@ -536,7 +536,7 @@ pub fn references(s: &str) -> impl Iterator<Item = &str> {
     std::iter::from_fn(move || {
         while let Some(i) = find_ref(rest) {
             let after = &rest[i + 2..];
-            let len = after.len() - after.trim_start_matches(is_ref_char).len();
+            let len = ref_name_len(after);
             rest = after;
             if len > 0 && after[len..].starts_with('}') {
                 return Some(&after[..len]);
@@ -546,13 +546,32 @@ pub fn references(s: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The first `b` in `bytes`. Most strings searched are names and short
+/// values, where memchr's set-up costs more than a plain loop.
+fn find_byte(b: u8, bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 32 { bytes.iter().position(|&c| c == b) } else { memchr::memchr(b, bytes) }
+}
+
 pub(crate) fn has_ref(s: &str) -> bool {
     find_ref(s).is_some()
 }
 
-/// `[a-zA-Z0-9\-_+./~:]`: what may appear between `${` and `}`.
-fn is_ref_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.' | '/' | '~' | ':')
+/// `[a-zA-Z0-9\-_+./~:]`: the bytes that may appear between `${` and `}`
+/// (a table: names are scanned a lot).
+static REF_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'.' | b'/' | b'~' | b':');
+        c += 1;
+    }
+    t
+};
+
+/// How many bytes at the start of `s` may be part of a reference's name.
+fn ref_name_len(s: &str) -> usize {
+    s.bytes().position(|b| !REF_BYTE[usize::from(b)]).unwrap_or(s.len())
 }
 
 /// `re.split(r'(\s)', s)`: words and single whitespace characters.
