@@ -434,11 +434,14 @@ impl DataStore {
 
     fn flag(&self, stack: &mut Stack, var: &str, flag: &str) -> Result<Option<Value>, ExpandError> {
         // Most flags asked for are not set: answer that before building a key.
-        let Some(raw) = self.get_flag_unexpanded(var, flag) else { return Ok(None) };
+        let Some((var_key, entry)) = self.vars.get_key_value(var) else { return Ok(None) };
+        let named = |l: &'_ [(Value, Value)]| l.iter().find(|(n, _)| &**n == flag).map(|(n, v)| (n.clone(), v.clone()));
+        let Some((flag_key, raw)) = named(&entry.flags).or_else(|| named(&entry.weak_flags)) else { return Ok(None) };
         if !has_ref(&raw) {
             return Ok(Some(raw));
         }
-        let key = (Value::from(var), Value::from(flag));
+        // The key shares the store's names: no copy.
+        let key = (var_key.clone(), flag_key);
         if let Some(r) = self.cache.borrow().flags.get(&key) {
             return r.clone();
         }
