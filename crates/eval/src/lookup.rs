@@ -149,7 +149,7 @@ impl DataStore {
     /// The fully expanded value of a variable (`getVar(var)`), or `None` if
     /// it is not set.
     pub fn get(&self, var: &str) -> Result<Option<Value>, ExpandError> {
-        self.with_stack(|stack| self.resolve(stack, var).map(|r| r.expanded))
+        self.with_stack(|stack| self.resolve_with(stack, var, |r| r.expanded.clone()))
     }
 
     /// Runs `f` with an empty expansion stack, reusing the store's spare
@@ -289,6 +289,13 @@ impl DataStore {
     }
 
     fn resolve(&self, stack: &mut Stack, var: &str) -> Result<Resolved, ExpandError> {
+        self.resolve_with(stack, var, Resolved::clone)
+    }
+
+    /// [`DataStore::resolve`], handing `f` the result where the cache keeps
+    /// it: most readers want one field, or only to copy the text, and a
+    /// whole copy of the result costs reference counts for nothing.
+    fn resolve_with<R>(&self, stack: &mut Stack, var: &str, f: impl FnOnce(&Resolved) -> R) -> Result<R, ExpandError> {
         {
             let mut cache = self.cache.borrow_mut();
             if cache.recording {
@@ -301,7 +308,7 @@ impl DataStore {
                 }
             }
             if let Some(r) = cache.content.get(var) {
-                return r.clone();
+                return r.as_ref().map(f).map_err(Clone::clone);
             }
         }
         if stack.names().any(|n| n == var) {
@@ -331,9 +338,12 @@ impl DataStore {
             }
             // The store's own name when it has one: no copy of the name.
             let key = key.cloned().unwrap_or_else(|| var.into());
-            cache.content.insert(key, result.clone());
+            return match cache.content.entry(key).insert_entry(result).get() {
+                Ok(r) => Ok(f(r)),
+                Err(e) => Err(e.clone()),
+            };
         }
-        result
+        result.map(|r| f(&r))
     }
 
     fn resolve_uncached(&self, stack: &mut Stack, var: &str, local: Option<&Var>) -> Result<Resolved, ExpandError> {
@@ -461,7 +471,7 @@ impl DataStore {
         // value instead of copying it.
         if let Some(key) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
             if !key.is_empty() && ref_name_len(key) == key.len() && name != Some(key) {
-                if let Some(v) = self.resolve(stack, key)?.expanded {
+                if let Some(v) = self.resolve_with(stack, key, |r| r.expanded.clone())? {
                     if !has_ref(&v) {
                         return Ok(v);
                     }
@@ -487,12 +497,18 @@ impl DataStore {
                 if name == Some(key) {
                     return Err(ExpandError::new(key, ExpandErrorKind::SelfReference));
                 }
-                match self.resolve(stack, key)?.expanded {
+                // Copied straight from the cache: no reference counted.
+                let found = self.resolve_with(stack, key, |r| match &r.expanded {
                     Some(v) => {
-                        out.push_str(&v);
-                        changed = true;
+                        out.push_str(v);
+                        true
                     }
-                    None => out.push_str(&rest[i..i + 3 + len]),
+                    None => false,
+                })?;
+                if found {
+                    changed = true;
+                } else {
+                    out.push_str(&rest[i..i + 3 + len]);
                 }
                 if out.len() > MAX_VALUE_LEN {
                     let var = name.unwrap_or(key).to_string();
