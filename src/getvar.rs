@@ -48,8 +48,8 @@ pub struct Args {
 
 /// Who read the files: the source text diagnostics point into.
 enum Reader {
-    File(Session),
-    Layers(Project),
+    File(Box<Session>),
+    Layers(Box<Project>),
 }
 
 impl Reader {
@@ -68,12 +68,12 @@ pub fn run(args: Args) -> Outcome {
             let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).map_or(PathBuf::from("."), PathBuf::from);
             let session = Session::new(FsLoader::new([dir]));
             match session.evaluate(file, &options) {
-                Ok(e) => (Reader::File(session), e),
+                Ok(e) => (Reader::File(Box::new(session)), e),
                 Err(e) => return fail(session.sources(), e),
             }
         }
         (None, Some(recipe)) => match evaluate_recipe(&args.config, recipe, &options) {
-            Ok((project, e)) => (Reader::Layers(project), e),
+            Ok((project, e)) => (Reader::Layers(Box::new(project)), e),
             Err(e) => return render::fail_derive(e),
         },
         (None, None) => unreachable!("clap requires --file or --recipe"),

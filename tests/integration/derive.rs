@@ -88,9 +88,12 @@ fn edit(root: &Path, file: &str, from: &str, to: &str) {
 
 const APP_FILE: &str = "layer/recipes/apps/app_1.0.gr";
 
+/// A named edit of a workspace.
+type Change = (&'static str, Box<dyn FnOnce(&Path)>);
+
 #[test]
 fn what_a_build_cannot_observe_leaves_the_hash_alone() {
-    let changes: Vec<(&str, Box<dyn FnOnce(&Path)>)> = vec![
+    let changes: Vec<Change> = vec![
         ("a comment", Box::new(|r| edit(r, APP_FILE, "SUMMARY", "# a new comment\nSUMMARY"))),
         ("blank lines and spacing", Box::new(|r| edit(r, APP_FILE, "EXTRA = ", "\n\nEXTRA   =   "))),
         ("SUMMARY", Box::new(|r| edit(r, APP_FILE, "an application", "the application"))),
@@ -108,7 +111,7 @@ fn what_a_build_cannot_observe_leaves_the_hash_alone() {
 
 #[test]
 fn what_a_build_can_observe_changes_the_hash_and_what_needs_it() {
-    let app_only: Vec<(&str, Box<dyn FnOnce(&Path)>)> = vec![
+    let app_only: Vec<Change> = vec![
         ("a task body", Box::new(|r| edit(r, APP_FILE, "./configure", "./configure --verbose"))),
         ("a variable a task references", Box::new(|r| edit(r, APP_FILE, "--with-zlib", "--without-zlib"))),
         ("an exported variable", Box::new(|r| edit(r, APP_FILE, "-O2", "-O3"))),

@@ -38,7 +38,7 @@ fn some_override(rng: &mut Rng) -> &'static str {
 
 /// A small patch, as `git format-patch` writes them.
 fn patch(rng: &mut Rng, bpn: &str, file: &str) -> String {
-    let subject = file.trim_end_matches(".patch").splitn(2, '-').nth(1).unwrap_or(file).replace('-', " ");
+    let subject = file.trim_end_matches(".patch").split_once('-').map_or(file, |(_, rest)| rest).replace('-', " ");
     let (commit, line) = (rng.hex(40), rng.range(1, 400));
     format!(
         "From {commit} Mon Sep 17 00:00:00 2001\nSubject: [PATCH] {bpn}: {subject}\n\nUpstream-Status: Pending\n\n\

@@ -302,7 +302,7 @@ mod tests {
         let a = Input { role: Role::Build, name: "a", hash: DrvHash([1; 32]) };
         let b = Input { role: Role::Build, name: "b", hash: DrvHash([2; 32]) };
         assert_eq!(derivation_hash(&local, &[a, b]), derivation_hash(&local, &[b, a]));
-        assert_ne!(derivation_hash(&local, &[a.clone()]), derivation_hash(&local, &[a, b]));
+        assert_ne!(derivation_hash(&local, &[a]), derivation_hash(&local, &[a, b]));
     }
 
     #[test]
