@@ -166,8 +166,12 @@ impl Session {
 
     /// Evaluates a recipe (or any file) and everything it pulls in.
     pub fn evaluate(&self, path: &Path, options: &Options) -> Result<Evaluated, EvalError> {
-        let base = Base::new(if options.history { DataStore::with_history() } else { DataStore::new() });
-        self.evaluate_recipe(RecipeInput { recipe: path, appends: &[], preset: &[] }, &base)
+        // The new store becomes the recipe's: no copy of an empty base.
+        let store = if options.history { DataStore::with_history() } else { DataStore::new() };
+        let top = self.probe_top(path)?;
+        let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
+        let interp = self.interp_on(store, FxHashSet::default(), top_dir);
+        self.evaluate_in(interp, &top, RecipeInput { recipe: path, appends: &[], preset: &[] })
     }
 
     fn probe_top(&self, path: &Path) -> Result<PathBuf, EvalError> {
@@ -182,12 +186,16 @@ impl Session {
     }
 
     fn interp(&self, base: &Base, top_dir: PathBuf) -> Interp<'_> {
+        self.interp_on(base.store.clone(), base.inherited.clone(), top_dir)
+    }
+
+    fn interp_on(&self, ds: DataStore, inherited: FxHashSet<PathBuf>, top_dir: PathBuf) -> Interp<'_> {
         Interp {
             session: self,
-            ds: base.store.clone(),
+            ds,
             top_dir,
             stack: Vec::new(),
-            inherited: base.inherited.clone(),
+            inherited,
             deferred: Vec::new(),
             statements: 0,
             files: Vec::new(),
@@ -218,7 +226,13 @@ impl Session {
     pub fn evaluate_recipe(&self, input: RecipeInput<'_>, base: &Base) -> Result<Evaluated, EvalError> {
         let top = self.probe_top(input.recipe)?;
         let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut interp = self.interp(base, top_dir);
+        self.evaluate_in(self.interp(base, top_dir), &top, input)
+    }
+
+    /// [`Session::evaluate_recipe`] of the top file `top`, found, on
+    /// `interp`'s store.
+    fn evaluate_in(&self, mut interp: Interp<'_>, top: &Path, input: RecipeInput<'_>) -> Result<Evaluated, EvalError> {
+        let top = top.to_path_buf();
         interp.ds.set("FILE", self.path_value(&top), "set", "", None);
         for (name, value) in input.preset {
             interp.ds.set(*name, value.clone(), "set", value, None);
