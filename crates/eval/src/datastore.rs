@@ -14,8 +14,9 @@ use std::sync::Arc;
 use grove_syntax::Span;
 use rustc_hash::FxBuildHasher;
 
+use crate::error::ExpandError;
 use crate::history::{Event, History};
-use crate::lookup::Cache;
+use crate::lookup::{Cache, Resolved};
 
 /// A variable's value, flag value or name. Cheap to clone.
 pub type Value = Arc<str>;
@@ -88,7 +89,7 @@ pub struct Pending {
 }
 
 /// One variable.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Var {
     /// `_content`: the value set with `=` and friends.
     pub(crate) content: Option<Value>,
@@ -103,6 +104,28 @@ pub struct Var {
     pub(crate) weak_flags: Vec<(Value, Value)>,
     /// Where the value was last set, for diagnostics.
     pub(crate) origin: Option<Span>,
+    /// The variable read (overrides applied, expanded), kept beside it so
+    /// that a read finds it with the one lookup that finds the variable.
+    /// Valid while `resolved_at` is the store's read epoch plus one (0:
+    /// never); a write to the store starts a new epoch.
+    pub(crate) resolved: RefCell<Option<Result<Resolved, ExpandError>>>,
+    pub(crate) resolved_at: Cell<u64>,
+}
+
+impl Clone for Var {
+    /// A copy without what was read from it (a copy starts its own reads).
+    fn clone(&self) -> Var {
+        Var {
+            content: self.content.clone(),
+            weak_default: self.weak_default.clone(),
+            pending: self.pending.clone(),
+            flags: self.flags.clone(),
+            weak_flags: self.weak_flags.clone(),
+            origin: self.origin,
+            resolved: RefCell::default(),
+            resolved_at: Cell::new(0),
+        }
+    }
 }
 
 impl Var {
@@ -251,6 +274,7 @@ impl Var {
             flags: pairs(&self.flags),
             weak_flags: pairs(&self.weak_flags),
             origin: self.origin,
+            ..Var::default()
         }
     }
 }

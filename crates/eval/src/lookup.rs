@@ -51,7 +51,7 @@ impl Overrides {
 /// A resolved variable: the value before and after expansion, and which of
 /// its `:remove`s matched (BitBake carries those through an override).
 #[derive(Debug, Clone)]
-struct Resolved {
+pub(crate) struct Resolved {
     unexpanded: Option<Value>,
     expanded: Option<Value>,
     matched_removes: Vec<Value>,
@@ -69,6 +69,11 @@ pub struct Cache {
     overrides_read_override_form: bool,
     recording: bool,
     computing_overrides: bool,
+    /// Bumped by every write: a variable's own resolved value (see
+    /// [`Var::resolved`]) is valid only in the epoch it was read in.
+    epoch: u64,
+    /// Resolved names the store has no variable for (override forms,
+    /// unset names).
     content: FxHashMap<Value, Result<Resolved, ExpandError>>,
     flags: FxHashMap<(Value, Value), Result<Option<Value>, ExpandError>>,
     /// An empty [`Stack`] kept between reads, so that a read allocates
@@ -97,6 +102,7 @@ impl Cache {
     }
 
     fn clear_values(&mut self) {
+        self.epoch += 1;
         if !self.content.is_empty() {
             self.content.clear();
         }
@@ -165,7 +171,12 @@ impl DataStore {
     /// The value with overrides, appends and prepends applied but nothing
     /// expanded (`getVar(var, False)`).
     pub fn get_unexpanded(&self, var: &str) -> Result<Option<Value>, ExpandError> {
-        if let Some(Ok(r)) = self.cache.borrow().content.get(var) {
+        let stamp = self.cache.borrow().epoch + 1;
+        if let Some(v) = self.vars.get(var).filter(|v| v.resolved_at.get() == stamp) {
+            if let Some(Ok(r)) = &*v.resolved.borrow() {
+                return Ok(r.unexpanded.clone());
+            }
+        } else if let Some(Ok(r)) = self.cache.borrow().content.get(var) {
             return Ok(r.unexpanded.clone());
         }
         self.with_stack(|stack| self.raw_value(stack, var).map(|(v, _)| v))
@@ -247,8 +258,7 @@ impl DataStore {
         let second_round = cache.overrides_read_override_form
             || cache.overrides_deps.iter().any(|name| self.depends_on_overrides(name));
         if second_round {
-            cache.content.clear();
-            cache.flags.clear();
+            cache.clear_values();
         }
         let first = match first.and_then(|r| split(r.expanded)) {
             Ok(list) => Arc::new(Overrides::new(list)),
@@ -269,8 +279,7 @@ impl DataStore {
         if second != first.list {
             let mut cache = self.cache.borrow_mut();
             cache.overrides = None;
-            cache.content.clear();
-            cache.flags.clear();
+            cache.clear_values();
             return Err(ExpandError::new(
                 "OVERRIDES",
                 ExpandErrorKind::UnstableOverrides {
@@ -307,8 +316,23 @@ impl DataStore {
                     cache.overrides_deps.insert(base.into());
                 }
             }
-            if let Some(r) = cache.content.get(var) {
-                return r.as_ref().map(f).map_err(Clone::clone);
+        }
+        let (key, local) = match self.vars.get_key_value(var) {
+            Some((k, v)) => (Some(k), Some(v)),
+            None => (None, None),
+        };
+        let stamp = self.cache.borrow().epoch + 1;
+        match local {
+            Some(v) if v.resolved_at.get() == stamp => {
+                if let Some(r) = &*v.resolved.borrow() {
+                    return r.as_ref().map(f).map_err(Clone::clone);
+                }
+            }
+            Some(_) => {}
+            None => {
+                if let Some(r) = self.cache.borrow().content.get(var) {
+                    return r.as_ref().map(f).map_err(Clone::clone);
+                }
             }
         }
         if stack.names().any(|n| n == var) {
@@ -322,21 +346,22 @@ impl DataStore {
             return Err(ExpandError::new(&chain[0], ExpandErrorKind::TooDeep { chain: chain.clone() }));
         }
         stack.push(var);
-        let (key, local) = match self.vars.get_key_value(var) {
-            Some((k, v)) => (Some(k), Some(v)),
-            None => (None, None),
-        };
         let result = self.resolve_uncached(stack, var, local);
         stack.pop();
         // An error found inside a cycle is only cached by its outermost
         // variable, so that each variable reports the cycle from itself.
         if result.is_ok() || stack.len() == 0 {
-            let mut cache = self.cache.borrow_mut();
-            if cache.content.capacity() == 0 {
-                // Most reads of a store read most of its variables.
-                cache.content.reserve(self.vars.len());
+            // The epoch now (reading may have started a new one).
+            let stamp = self.cache.borrow().epoch + 1;
+            if let Some(v) = local {
+                v.resolved_at.set(stamp);
+                let mut slot = v.resolved.borrow_mut();
+                return match slot.insert(result) {
+                    Ok(r) => Ok(f(r)),
+                    Err(e) => Err(e.clone()),
+                };
             }
-            // The store's own name when it has one: no copy of the name.
+            let mut cache = self.cache.borrow_mut();
             let key = key.cloned().unwrap_or_else(|| var.into());
             return match cache.content.entry(key).insert_entry(result).get() {
                 Ok(r) => Ok(f(r)),
