@@ -168,10 +168,7 @@ impl Session {
     pub fn evaluate(&self, path: &Path, options: &Options) -> Result<Evaluated, EvalError> {
         // The new store becomes the recipe's: no copy of an empty base.
         let store = if options.history { DataStore::with_history() } else { DataStore::new() };
-        let top = self.probe_top(path)?;
-        let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
-        let interp = self.interp_on(store, FxHashSet::default(), top_dir);
-        self.evaluate_in(interp, &top, RecipeInput { recipe: path, appends: &[], preset: &[] })
+        self.evaluate_on(store, FxHashSet::default(), RecipeInput { recipe: path, appends: &[], preset: &[] })
     }
 
     fn probe_top(&self, path: &Path) -> Result<PathBuf, EvalError> {
@@ -224,15 +221,15 @@ impl Session {
     /// Evaluates a recipe, then its appends, on a copy of `base`, and
     /// finalizes it (BitBake's parse of one recipe on the configuration).
     pub fn evaluate_recipe(&self, input: RecipeInput<'_>, base: &Base) -> Result<Evaluated, EvalError> {
-        let top = self.probe_top(input.recipe)?;
-        let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
-        self.evaluate_in(self.interp(base, top_dir), &top, input)
+        self.evaluate_on(base.store.clone(), base.inherited.clone(), input)
     }
 
-    /// [`Session::evaluate_recipe`] of the top file `top`, found, on
-    /// `interp`'s store.
-    fn evaluate_in(&self, mut interp: Interp<'_>, top: &Path, input: RecipeInput<'_>) -> Result<Evaluated, EvalError> {
-        let top = top.to_path_buf();
+    /// [`Session::evaluate_recipe`] on `ds`, which becomes the recipe's
+    /// store.
+    fn evaluate_on(&self, ds: DataStore, inherited: FxHashSet<PathBuf>, input: RecipeInput<'_>) -> Result<Evaluated, EvalError> {
+        let top = self.probe_top(input.recipe)?;
+        let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut interp = self.interp_on(ds, inherited, top_dir);
         interp.ds.set("FILE", self.path_value(&top), "set", "", None);
         for (name, value) in input.preset {
             interp.ds.set(*name, value.clone(), "set", value, None);

@@ -156,6 +156,12 @@ impl FsLoader {
         self.roots.iter().any(|r| path.starts_with(r))
     }
 
+    /// `dir` is a directory in its canonical form (no copy of it made when
+    /// the listing knows it, which is every read of a walked layer).
+    fn is_canonical_dir(&self, dir: &Path) -> bool {
+        self.listing.as_ref().is_some_and(|l| l.is_dir(dir)) || self.canonical_dir(dir).as_deref() == Some(dir)
+    }
+
     fn canonical_dir(&self, dir: &Path) -> Option<PathBuf> {
         if let Some(listing) = &self.listing {
             if listing.is_dir(dir) {
@@ -232,7 +238,7 @@ impl Loader for FsLoader {
         // no symlink: open it refusing symlinks, with no second lookup. If
         // it changed into a symlink since, take the long way.
         if let Some(dir) = path.parent() {
-            if self.allowed(path) && self.canonical_dir(dir).as_deref() == Some(dir) {
+            if self.allowed(path) && self.is_canonical_dir(dir) {
                 let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::CLOEXEC;
                 match rustix::fs::open(path, flags, rustix::fs::Mode::empty()) {
                     Ok(fd) => return read_all(std::fs::File::from(fd)).map_err(|e| io_error(&e)),
