@@ -50,6 +50,11 @@ pub fn common(s: &str) -> Value {
 pub trait Name: Copy {
     fn as_str(&self) -> &str;
     fn to_value(self) -> Value;
+    /// A copy to keep as a flag's name: a `&str` is looked up among the
+    /// [`common`] values; a [`Value`] is shared as it is.
+    fn to_common(self) -> Value {
+        common(self.as_str())
+    }
 }
 
 impl Name for &str {
@@ -75,6 +80,9 @@ impl Name for &Value {
         self
     }
     fn to_value(self) -> Value {
+        self.clone()
+    }
+    fn to_common(self) -> Value {
         self.clone()
     }
 }
@@ -396,12 +404,11 @@ impl DataStore {
         if let Some((base, keyword, add)) = split_keyword(var) {
             let pending = Pending { keyword, value: value.clone(), overrides: add.map(Into::into) };
             self.entry(base).pending.push(pending);
-            let base = base.to_string();
-            self.record(&base, None, || match add {
+            self.record(base, None, || match add {
                 Some(o) => format!("{}[{o}]", keyword.as_str()),
                 None => keyword.as_str().to_string(),
             }, &value, at);
-            self.register_overrides(&base);
+            self.register_overrides(base);
             return;
         }
         let entry = self.entry(name);
@@ -428,8 +435,9 @@ impl DataStore {
     }
 
     /// `setVarFlag(var, flag, value)`; `None` clears the flag.
-    pub fn set_flag(&mut self, name: impl Name, flag: &str, value: Option<Value>, op: &str, detail: &str, at: Option<Span>) {
+    pub fn set_flag(&mut self, name: impl Name, flag: impl Name, value: Option<Value>, op: &str, detail: &str, at: Option<Span>) {
         let var = name.as_str();
+        let (flag_name, flag) = (flag, flag.as_str());
         self.touched(var);
         self.stored_bytes += value.as_ref().map_or(0, |v| v.len());
         self.record(var, Some(flag), || op.to_string(), detail, at);
@@ -437,20 +445,21 @@ impl DataStore {
         match (entry.flags.iter_mut().find(|(n, _)| &**n == flag), value) {
             (Some(slot), Some(v)) => slot.1 = v,
             (Some(_), None) => entry.flags.retain(|(n, _)| &**n != flag),
-            (None, Some(v)) => entry.flags.push((common(flag), v)),
+            (None, Some(v)) => entry.flags.push((flag_name.to_common(), v)),
             (None, None) => {}
         }
     }
 
     /// `setVarFlag(var, "_defaultval_flag_" + flag, value)`.
-    pub fn set_weak_flag(&mut self, var: &str, flag: &str, value: Value, detail: &str, at: Option<Span>) {
+    pub fn set_weak_flag(&mut self, var: &str, flag: impl Name, value: Value, detail: &str, at: Option<Span>) {
+        let (flag_name, flag) = (flag, flag.as_str());
         self.touched(var);
         self.stored_bytes += value.len();
         self.record(var, Some(flag), || "set??".into(), detail, at);
         let entry = self.entry(var);
         match entry.weak_flags.iter_mut().find(|(n, _)| &**n == flag) {
             Some(slot) => slot.1 = value,
-            None => entry.weak_flags.push((common(flag), value)),
+            None => entry.weak_flags.push((flag_name.to_common(), value)),
         }
     }
 

@@ -3,6 +3,7 @@
 //! `eval` methods and `BBHandler.inherit`), then finalized (deferred
 //! inherits, keys holding `${...}` expanded).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -48,7 +49,7 @@ pub struct Options {
 #[derive(Debug, Clone, Default)]
 pub struct Base {
     pub store: DataStore,
-    inherited: FxHashSet<PathBuf>,
+    inherited: FxHashSet<OsString>,
     /// Every configuration file read, in order.
     pub files: Vec<PathBuf>,
 }
@@ -147,7 +148,7 @@ impl Session {
     /// read once, and keeping its tree would make memory grow with the
     /// number of recipes).
     fn load_inner(&self, path: &Path, keep: bool) -> Result<Arc<Loaded>, LoadError> {
-        if let Some(l) = self.memo().borrow().parsed.get(path) {
+        if let Some(l) = self.memo().borrow().parsed.get(path.as_os_str()) {
             return Ok(l.clone());
         }
         let text: Arc<str> = match stdlib::lookup(path) {
@@ -159,7 +160,7 @@ impl Session {
         let path_value = Value::from(path.to_string_lossy().as_ref());
         let loaded = Arc::new(Loaded { source, parse, path_value });
         if keep {
-            self.memo().borrow_mut().parsed.insert(path.to_path_buf(), loaded.clone());
+            self.memo().borrow_mut().parsed.insert(path.as_os_str().to_owned(), loaded.clone());
         }
         Ok(loaded)
     }
@@ -186,7 +187,7 @@ impl Session {
         self.interp_on(base.store.clone(), base.inherited.clone(), top_dir)
     }
 
-    fn interp_on(&self, ds: DataStore, inherited: FxHashSet<PathBuf>, top_dir: PathBuf) -> Interp<'_> {
+    fn interp_on(&self, ds: DataStore, inherited: FxHashSet<OsString>, top_dir: PathBuf) -> Interp<'_> {
         Interp {
             session: self,
             ds,
@@ -226,7 +227,7 @@ impl Session {
 
     /// [`Session::evaluate_recipe`] on `ds`, which becomes the recipe's
     /// store.
-    fn evaluate_on(&self, ds: DataStore, inherited: FxHashSet<PathBuf>, input: RecipeInput<'_>) -> Result<Evaluated, EvalError> {
+    fn evaluate_on(&self, ds: DataStore, inherited: FxHashSet<OsString>, input: RecipeInput<'_>) -> Result<Evaluated, EvalError> {
         let top = self.probe_top(input.recipe)?;
         let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut interp = self.interp_on(ds, inherited, top_dir);
@@ -301,11 +302,11 @@ impl Session {
         if stdlib::lookup(path).is_some() {
             return Probe::File(path.to_path_buf());
         }
-        if let Some(p) = self.memo().borrow().probes.get(path) {
+        if let Some(p) = self.memo().borrow().probes.get(path.as_os_str()) {
             return p.clone();
         }
         let probe = self.loader.probe(path);
-        self.memo().borrow_mut().probes.insert(path.to_path_buf(), probe.clone());
+        self.memo().borrow_mut().probes.insert(path.as_os_str().to_owned(), probe.clone());
         probe
     }
 
@@ -334,11 +335,12 @@ fn read_error(path: &Path, e: &LoadError, at: Option<Span>) -> EvalError {
 /// What a [`Session`] remembers on one thread.
 #[derive(Default)]
 struct Memo {
-    /// Parsed classes and includes (recipes are read once).
-    parsed: FxHashMap<PathBuf, Arc<Loaded>>,
+    /// Parsed classes and includes (recipes are read once), by the bytes
+    /// of their paths (cheaper to hash than a `Path`, component by component).
+    parsed: FxHashMap<OsString, Arc<Loaded>>,
     /// What the loader said of each candidate path: classes and includes
     /// are looked up for every recipe.
-    probes: FxHashMap<PathBuf, Probe>,
+    probes: FxHashMap<OsString, Probe>,
     /// [`Session::find`]'s answers.
     found: hashbrown::HashMap<FindKey, Probe, FxBuildHasher>,
 }
@@ -372,7 +374,9 @@ struct Interp<'s> {
     top_dir: PathBuf,
     /// Files being evaluated, outermost first.
     stack: Vec<PathBuf>,
-    inherited: FxHashSet<PathBuf>,
+    /// Classes applied (by their paths' bytes: paths come canonical from
+    /// the loader, and hashing bytes is cheaper than hashing components).
+    inherited: FxHashSet<OsString>,
     deferred: Vec<(Value, PathBuf, Span)>,
     statements: usize,
     files: Vec<PathBuf>,
@@ -398,7 +402,7 @@ impl Interp<'_> {
         self.files.push(path.to_path_buf());
         let class = is_class(path);
         if class {
-            self.inherited.insert(path.to_path_buf());
+            self.inherited.insert(path.as_os_str().to_owned());
         }
         // BitBake points FILE at an included file while it is evaluated.
         let old_file = if !class && from.is_some() {
@@ -659,7 +663,7 @@ impl Interp<'_> {
                     at: span.source_span(),
                 });
             };
-            if self.inherited.contains(&path) {
+            if self.inherited.contains(path.as_os_str()) {
                 continue;
             }
             self.file(&path, Some(span))?;

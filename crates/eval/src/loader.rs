@@ -112,8 +112,10 @@ impl Listing {
     }
 
     fn lookup(&self, path: &Path) -> Listed {
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return Listed::Unknown };
-        if !self.is_dir(dir) || name.as_encoded_bytes().first() == Some(&b'.') {
+        // Listed names never start with `.`, which also rules out `.` and
+        // `..`; a path that is not canonical finds no listed directory.
+        let Some((dir, name)) = split_name(path) else { return Listed::Unknown };
+        if name.first() == Some(&b'.') || !self.is_dir(dir) {
             return Listed::Unknown;
         }
         let path = path.as_os_str();
@@ -152,8 +154,15 @@ impl FsLoader {
         self
     }
 
+    /// `path` lies under a root. Roots are canonical, so a byte prefix
+    /// that ends at a `/` is a prefix of whole components (a path that is
+    /// not canonical may be refused here and is then resolved first).
     fn allowed(&self, path: &Path) -> bool {
-        self.roots.iter().any(|r| path.starts_with(r))
+        let path = path.as_os_str().as_encoded_bytes();
+        self.roots.iter().any(|root| {
+            let root = root.as_os_str().as_encoded_bytes();
+            path.starts_with(root) && (path.len() == root.len() || path[root.len()] == b'/' || root.ends_with(b"/"))
+        })
     }
 
     /// `dir` is a directory in its canonical form (no copy of it made when
@@ -237,7 +246,7 @@ impl Loader for FsLoader {
         // A path that `probe` returned has a canonical directory and names
         // no symlink: open it refusing symlinks, with no second lookup. If
         // it changed into a symlink since, take the long way.
-        if let Some(dir) = path.parent() {
+        if let Some((dir, _)) = split_name(path) {
             if self.allowed(path) && self.is_canonical_dir(dir) {
                 let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::CLOEXEC;
                 match rustix::fs::open(path, flags, rustix::fs::Mode::empty()) {
@@ -263,6 +272,21 @@ impl Loader for FsLoader {
         let Ok(entries) = std::fs::read_dir(real) else { return Vec::new() };
         entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()
     }
+}
+
+/// A path's directory and last name, split at its last `/` (a byte scan:
+/// `Path::parent` parses every component). `None` for a path without a
+/// directory or ending in `/`.
+fn split_name(path: &Path) -> Option<(&Path, &[u8])> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let slash = memchr::memrchr(b'/', bytes)?;
+    let name = &bytes[slash + 1..];
+    if name.is_empty() {
+        return None;
+    }
+    let dir = if slash == 0 { &bytes[..1] } else { &bytes[..slash] };
+    Some((Path::new(std::ffi::OsStr::from_bytes(dir)), name))
 }
 
 /// Reads a whole file without asking its size first: recipes and classes

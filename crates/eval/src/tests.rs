@@ -189,6 +189,27 @@ fn the_file_loader_never_reads_through_a_symlink_out_of_its_roots() {
 }
 
 #[test]
+fn a_root_is_a_whole_directory_not_a_prefix_of_names() {
+    use crate::{FsLoader, LoadError, Loader, Probe};
+    let top = tempfile::tempdir().unwrap();
+    let top = top.path().canonicalize().unwrap();
+    let (root, sibling) = (top.join("layer"), top.join("layer-private"));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&sibling).unwrap();
+    std::fs::write(root.join("a.inc"), "A = \"1\"\n").unwrap();
+    std::fs::write(sibling.join("secret.inc"), "S = \"1\"\n").unwrap();
+    let loader = FsLoader::new([root.clone()]);
+    assert_eq!(loader.probe(&root.join("a.inc")), Probe::File(root.join("a.inc")));
+    // `layer-private` starts with the bytes of `layer`, but is not in it.
+    assert!(matches!(loader.probe(&sibling.join("secret.inc")), Probe::Forbidden(_)));
+    assert_eq!(loader.read_bytes(&sibling.join("secret.inc")), Err(LoadError::Forbidden));
+    // Nor is a path that climbs out with `..`, however it is spelled.
+    let climbing = root.join("../layer-private/secret.inc");
+    assert!(matches!(loader.probe(&climbing), Probe::Forbidden(_)));
+    assert_eq!(loader.read_bytes(&climbing), Err(LoadError::Forbidden));
+}
+
+#[test]
 fn a_listing_answers_for_its_directories_and_defers_the_rest() {
     use std::sync::Arc;
 
