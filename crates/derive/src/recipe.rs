@@ -273,9 +273,19 @@ pub struct HostPaths {
 
 impl HostPaths {
     pub fn new(paths: impl IntoIterator<Item = String>) -> HostPaths {
-        let finders = paths
+        let mut paths: Vec<String> = paths.into_iter().filter(|p| !p.is_empty()).collect();
+        paths.sort_by_key(String::len);
+        // A text holding a layer inside the workspace holds the workspace
+        // too: searching for the shorter path alone finds every leak (the
+        // layers usually lie in the workspace, so this halves the search).
+        let mut kept: Vec<String> = Vec::new();
+        for p in paths {
+            if !kept.iter().any(|k| p.starts_with(k.as_str())) {
+                kept.push(p);
+            }
+        }
+        let finders = kept
             .into_iter()
-            .filter(|p| !p.is_empty())
             .map(|p| {
                 let finder = memchr::memmem::Finder::new(p.as_bytes()).into_owned();
                 (p, finder)
@@ -310,4 +320,19 @@ fn check_host_paths(local: &Local, host_paths: &HostPaths, store: &DataStore) ->
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HostPaths;
+
+    #[test]
+    fn host_paths_inside_another_are_found_through_it() {
+        let paths = HostPaths::new(["/w/layer".to_string(), "/w".to_string(), "/other/layer".to_string(), String::new()]);
+        assert_eq!(paths.finders.len(), 2, "/w/layer is found by /w");
+        assert_eq!(paths.find("cp /w/layer/files/a ."), Some("/w"));
+        assert_eq!(paths.find("cd /other/layer"), Some("/other/layer"));
+        assert_eq!(paths.find("cd /other"), None);
+        assert_eq!(paths.find(""), None);
+    }
 }
