@@ -20,7 +20,7 @@ use crate::graph::{Graph, Preferences};
 use crate::layer::{RecipeFile, Workspace};
 use crate::providers;
 use crate::recipe::{self, Detailed, HostPaths, Inputs, Recipe};
-use crate::sources::Origin;
+use crate::sources::{FileHashes, Origin};
 
 /// The axes of one configuration, and extra `--set VAR=value` settings.
 #[derive(Debug, Clone, Default)]
@@ -56,6 +56,9 @@ pub struct Project {
     session: Session,
     /// Host directories no derivation may mention.
     host_paths: HostPaths,
+    /// Local sources hashed so far (the matrix reads each once, not once
+    /// per configuration).
+    hashes: FileHashes,
 }
 
 impl Project {
@@ -70,7 +73,7 @@ impl Project {
             roots.iter().filter(|r| r.components().count() > 2).map(|r| r.to_string_lossy().into_owned()),
         );
         let session = Session::new(FsLoader::new(roots).with_listing(workspace.listing.clone())).with_search_path(workspace.search_path());
-        Project { workspace, session, host_paths }
+        Project { workspace, session, host_paths, hashes: FileHashes::default() }
     }
 
     pub fn sources(&self) -> &SourceMap {
@@ -181,6 +184,7 @@ impl Project {
             appends: &appends,
             loader: self.session.loader(),
             host_paths: &self.host_paths,
+            hashes: &self.hashes,
         };
         recipe::extract(&evaluated.store, &inputs).map_err(|e| DeriveError::extract(&file.path, e, &self.session))
     }

@@ -9,7 +9,7 @@ use grove_syntax::Span;
 use rustc_hash::FxHashSet;
 
 use crate::derivation::{DrvHash, Local, TASK_FLAGS, Task};
-use crate::sources::{self, Context, Origin, Source};
+use crate::sources::{self, Context, FileHashes, Origin, Source};
 
 /// A recipe as the graph sees it (and as the evaluation cache keeps it).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -71,6 +71,8 @@ pub struct Inputs<'a> {
     /// in a derivation: the sandbox cannot see them, and a checkout moved
     /// elsewhere must derive the same hashes.
     pub host_paths: &'a HostPaths,
+    /// Local files already hashed in this run.
+    pub hashes: &'a FileHashes,
 }
 
 fn get(store: &DataStore, var: &str) -> Result<Option<Value>, EvalError> {
@@ -158,6 +160,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
         store,
         search: Context::search_dirs(store, inputs.recipe, inputs.appends),
         loader: inputs.loader,
+        hashes: inputs.hashes,
     };
     let (sources, origins): (Vec<Source>, Vec<Origin>) =
         sources::resolve(&src_uri, &cx)

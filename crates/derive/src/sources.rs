@@ -13,8 +13,10 @@
 //! the recipe's own file of the same name.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use grove_eval::{DataStore, LoadError, Loader, Probe};
+use rustc_hash::FxHashMap;
 
 /// How a source is fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -79,6 +81,27 @@ pub struct Context<'a> {
     pub store: &'a DataStore,
     pub search: Vec<PathBuf>,
     pub loader: &'a dyn Loader,
+    pub hashes: &'a FileHashes,
+}
+
+/// The blake3 of every local file hashed so far in this run, by its real
+/// path. A matrix evaluates each recipe once per configuration, and its
+/// files are the same files each time (the layers' stamps are taken once,
+/// by the walk, and the evaluation cache trusts them the same way).
+#[derive(Debug, Default)]
+pub struct FileHashes(Mutex<FxHashMap<PathBuf, blake3::Hash>>);
+
+impl FileHashes {
+    /// The hash of `real`'s bytes, read through `loader` the first time.
+    fn of(&self, real: &Path, loader: &dyn Loader) -> Result<blake3::Hash, LoadError> {
+        let known = |m: &Mutex<FxHashMap<PathBuf, blake3::Hash>>| m.lock().unwrap_or_else(|e| e.into_inner()).get(real).copied();
+        if let Some(hash) = known(&self.0) {
+            return Ok(hash);
+        }
+        let hash = blake3::hash(&loader.read_bytes(real)?);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(real.to_path_buf(), hash);
+        Ok(hash)
+    }
 }
 
 impl Context<'_> {
@@ -127,8 +150,8 @@ fn resolve_one(entry: &str, cx: &Context<'_>) -> Result<(Source, Origin), Source
     };
     match scheme {
         "file" => {
-            let (path, bytes) = find_local(entry, rest, cx)?;
-            let identity = format!("blake3:{}", blake3::hash(&bytes).to_hex());
+            let (path, hash) = find_local(entry, rest, cx)?;
+            let identity = format!("blake3:{}", hash.to_hex());
             let source = Source { kind: SourceKind::File, name: rest.to_string(), identity, params: kept(&params) };
             Ok((source, Origin::Path(path)))
         }
@@ -209,8 +232,8 @@ fn is_hex(s: &str, lens: &[usize]) -> bool {
     lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The first search directory that has `relative`, and its bytes.
-fn find_local(entry: &str, relative: &str, cx: &Context<'_>) -> Result<(PathBuf, Vec<u8>), SourceError> {
+/// The first search directory that has `relative`, and the hash of its bytes.
+fn find_local(entry: &str, relative: &str, cx: &Context<'_>) -> Result<(PathBuf, blake3::Hash), SourceError> {
     let rel = Path::new(relative);
     if relative.is_empty() || rel.is_absolute() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
         return Err(fail(
@@ -223,8 +246,8 @@ fn find_local(entry: &str, relative: &str, cx: &Context<'_>) -> Result<(PathBuf,
         let candidate = dir.join(rel);
         match cx.loader.probe(&candidate) {
             Probe::File(real) => {
-                return match cx.loader.read_bytes(&real) {
-                    Ok(bytes) => Ok((real, bytes)),
+                return match cx.hashes.of(&real, cx.loader) {
+                    Ok(hash) => Ok((real, hash)),
                     Err(e) => Err(fail(entry, format!("{} could not be read: {e}", real.display()), "check its permissions")),
                 };
             }
@@ -247,15 +270,15 @@ mod tests {
     use super::*;
     use grove_eval::{MemLoader, Value};
 
-    fn cx<'a>(store: &'a DataStore, loader: &'a MemLoader) -> Context<'a> {
-        Context { store, search: vec![PathBuf::from("/l/append/files"), PathBuf::from("/l/recipe/files")], loader }
+    fn cx<'a>(store: &'a DataStore, loader: &'a MemLoader, hashes: &'a FileHashes) -> Context<'a> {
+        Context { store, search: vec![PathBuf::from("/l/append/files"), PathBuf::from("/l/recipe/files")], loader, hashes }
     }
 
     #[test]
     fn local_files_are_named_by_content_and_appends_shadow() {
         let loader = MemLoader::new().with("/l/recipe/files/a.patch", "old").with("/l/append/files/a.patch", "new");
         let store = DataStore::new();
-        let got = resolve("file://a.patch;striplevel=1", &cx(&store, &loader)).unwrap();
+        let got = resolve("file://a.patch;striplevel=1", &cx(&store, &loader, &FileHashes::default())).unwrap();
         assert_eq!(got[0].0.identity, format!("blake3:{}", blake3::hash(b"new").to_hex()));
         assert_eq!(got[0].0.params, vec![("striplevel".to_string(), "1".to_string())]);
         assert_eq!(got[0].1, Origin::Path(PathBuf::from("/l/append/files/a.patch")));
@@ -265,21 +288,21 @@ mod tests {
     fn local_files_cannot_climb_out() {
         let loader = MemLoader::new().with("/etc/passwd", "x");
         let store = DataStore::new();
-        let err = resolve("file://../../../etc/passwd", &cx(&store, &loader)).unwrap_err();
+        let err = resolve("file://../../../etc/passwd", &cx(&store, &loader, &FileHashes::default())).unwrap_err();
         assert!(err.reason.contains("relative path inside the layer"), "{err:?}");
-        assert!(resolve("file:///etc/passwd", &cx(&store, &loader)).is_err());
+        assert!(resolve("file:///etc/passwd", &cx(&store, &loader, &FileHashes::default())).is_err());
     }
 
     #[test]
     fn downloads_need_a_checksum_and_the_url_is_not_identity() {
         let loader = MemLoader::new();
         let mut store = DataStore::new();
-        let err = resolve("https://example.org/hello-2.10.tar.gz", &cx(&store, &loader)).unwrap_err();
+        let err = resolve("https://example.org/hello-2.10.tar.gz", &cx(&store, &loader, &FileHashes::default())).unwrap_err();
         assert!(err.help.contains("SRC_URI[sha256sum]"), "{err:?}");
         let sum = "a".repeat(64);
         store.set_flag("SRC_URI", "sha256sum", Some(Value::from(sum.as_str())), "set", "", None);
-        let one = resolve("https://example.org/hello-2.10.tar.gz", &cx(&store, &loader)).unwrap();
-        let two = resolve("https://mirror.example/pub/hello-2.10.tar.gz", &cx(&store, &loader)).unwrap();
+        let one = resolve("https://example.org/hello-2.10.tar.gz", &cx(&store, &loader, &FileHashes::default())).unwrap();
+        let two = resolve("https://mirror.example/pub/hello-2.10.tar.gz", &cx(&store, &loader, &FileHashes::default())).unwrap();
         assert_eq!(one[0].0, two[0].0);
         assert_eq!(one[0].0.identity, format!("sha256:{sum}"));
     }
@@ -288,12 +311,12 @@ mod tests {
     fn git_needs_a_full_commit() {
         let loader = MemLoader::new();
         let mut store = DataStore::new();
-        let err = resolve("git://example.org/repo.git;branch=main", &cx(&store, &loader)).unwrap_err();
+        let err = resolve("git://example.org/repo.git;branch=main", &cx(&store, &loader, &FileHashes::default())).unwrap_err();
         assert!(err.reason.contains("pin a commit"));
         store.set("SRCREV", Value::from("main"), "set", "", None);
-        assert!(resolve("git://example.org/repo.git", &cx(&store, &loader)).unwrap_err().reason.contains("not a full commit"));
+        assert!(resolve("git://example.org/repo.git", &cx(&store, &loader, &FileHashes::default())).unwrap_err().reason.contains("not a full commit"));
         let rev = "0123456789abcdef0123456789abcdef01234567";
-        let got = resolve(&format!("git://example.org/repo.git;rev={rev};branch=main"), &cx(&store, &loader)).unwrap();
+        let got = resolve(&format!("git://example.org/repo.git;rev={rev};branch=main"), &cx(&store, &loader, &FileHashes::default())).unwrap();
         assert_eq!(got[0].0.name, "repo");
         assert_eq!(got[0].0.identity, format!("git:{rev}"));
         assert!(got[0].0.params.is_empty());
@@ -303,7 +326,27 @@ mod tests {
     fn unknown_schemes_are_refused() {
         let loader = MemLoader::new();
         let store = DataStore::new();
-        assert!(resolve("svn://x/y", &cx(&store, &loader)).unwrap_err().reason.contains("svn://"));
-        assert!(resolve("hello.tar.gz", &cx(&store, &loader)).unwrap_err().reason.contains("no scheme"));
+        assert!(resolve("svn://x/y", &cx(&store, &loader, &FileHashes::default())).unwrap_err().reason.contains("svn://"));
+        assert!(resolve("hello.tar.gz", &cx(&store, &loader, &FileHashes::default())).unwrap_err().reason.contains("no scheme"));
+    }
+
+    #[test]
+    fn a_file_is_hashed_once_per_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("files")).unwrap();
+        std::fs::write(root.join("files/a.patch"), "one").unwrap();
+        let loader = grove_eval::FsLoader::new([root.clone()]);
+        let store = DataStore::new();
+        let (run, next_run) = (FileHashes::default(), FileHashes::default());
+        let cx = |hashes| Context { store: &store, search: vec![root.join("files")], loader: &loader, hashes };
+        let identity = |hashes| resolve("file://a.patch", &cx(hashes)).unwrap()[0].0.identity.clone();
+        let first = identity(&run);
+        assert_eq!(first, format!("blake3:{}", blake3::hash(b"one").to_hex()));
+        // Within a run the layers are taken as the walk saw them; the next
+        // run (a new evaluation) reads the file again.
+        std::fs::write(root.join("files/a.patch"), "two").unwrap();
+        assert_eq!(identity(&run), first);
+        assert_eq!(identity(&next_run), format!("blake3:{}", blake3::hash(b"two").to_hex()));
     }
 }
