@@ -53,6 +53,9 @@ pub fn run(args: Args) -> Outcome {
     } else {
         vec![config]
     };
+    if configs.len() > 1 {
+        project.keep_recipes();
+    }
     let mut report = output::Eval { version: output::VERSION, configurations: Vec::new() };
     // One write per buffer, not per line (stdout is line-buffered).
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());

@@ -80,6 +80,12 @@ impl Project {
         self.session.sources()
     }
 
+    /// Keeps every recipe's parse for the rest of the run: for evaluating
+    /// the recipes in several configurations (see [`Session::keep_recipes`]).
+    pub fn keep_recipes(&self) {
+        self.session.keep_recipes();
+    }
+
     /// Reads one configuration into the base every recipe starts from.
     pub fn configure(&self, config: &Configuration, options: &Options) -> Result<Base, DeriveError> {
         let settings = config.settings();

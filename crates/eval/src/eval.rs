@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use thread_local::ThreadLocal;
 
@@ -101,6 +101,11 @@ pub struct Session {
     /// failing: for reading a workspace's or layer's own settings before
     /// the layers (and so their classes and includes) are known.
     lenient: bool,
+    /// Parsed recipes, kept once [`Session::keep_recipes`] is called: a
+    /// matrix evaluates every recipe once per configuration. Shared by the
+    /// threads (one recipe is evaluated by one thread at a time, so its
+    /// tree's reference counts are not fought over).
+    recipes: Mutex<Option<FxHashMap<OsString, Arc<Loaded>>>>,
 }
 
 impl Session {
@@ -111,7 +116,15 @@ impl Session {
             memo: ThreadLocal::new(),
             search: Vec::new(),
             lenient: false,
+            recipes: Mutex::new(None),
         }
+    }
+
+    /// Keeps every recipe's parse from now on, for evaluating the recipes
+    /// again (in another configuration) without reading and parsing them
+    /// again. Costs the memory of every recipe's syntax tree.
+    pub fn keep_recipes(&self) {
+        self.recipes.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_default();
     }
 
     /// A session that skips a `require` or `inherit` it cannot find (see
@@ -148,8 +161,14 @@ impl Session {
     /// read once, and keeping its tree would make memory grow with the
     /// number of recipes).
     fn load_inner(&self, path: &Path, keep: bool) -> Result<Arc<Loaded>, LoadError> {
-        if let Some(l) = self.memo().borrow().parsed.get(path.as_os_str()) {
-            return Ok(l.clone());
+        if keep {
+            if let Some(l) = self.memo().borrow().parsed.get(path.as_os_str()) {
+                return Ok(l.clone());
+            }
+        } else if let Some(recipes) = &*self.recipes.lock().unwrap_or_else(|e| e.into_inner()) {
+            if let Some(l) = recipes.get(path.as_os_str()) {
+                return Ok(l.clone());
+            }
         }
         let text: Arc<str> = match stdlib::lookup(path) {
             Some(t) => t.into(),
@@ -161,6 +180,8 @@ impl Session {
         let loaded = Arc::new(Loaded { source, parse, path_value });
         if keep {
             self.memo().borrow_mut().parsed.insert(path.as_os_str().to_owned(), loaded.clone());
+        } else if let Some(recipes) = &mut *self.recipes.lock().unwrap_or_else(|e| e.into_inner()) {
+            recipes.insert(path.as_os_str().to_owned(), loaded.clone());
         }
         Ok(loaded)
     }
