@@ -341,6 +341,13 @@ fn the_example_workspace_derives_in_every_configuration_of_its_matrix() {
     assert_ne!(hash(0, "hello"), hash(2, "hello"));
     assert_eq!(hash(0, "zlib"), hash(2, "zlib"));
     assert_ne!(hash(0, "zlib"), hash(1, "zlib"));
+    // The matrix shares parses and hashed files between configurations:
+    // each one derives exactly what it derives alone.
+    for (c, (flavor, arch)) in [(1, ("opt", "aarch64")), (2, ("debug", "x86_64"))] {
+        let alone = grove(&dir, &["eval", "--json", "--flavor", flavor, "--arch", arch]);
+        let alone: Value = serde_json::from_str(&alone.stdout).unwrap();
+        assert_eq!(alone["configurations"][0]["derivations"], configs[c]["derivations"], "{flavor} {arch}");
+    }
 
     let run = grove(&dir, &["graph", "cjson"]);
     assert!(run.stdout.contains("\"cjson\" -> \"pkgconf\";"), "{}", run.stdout);
