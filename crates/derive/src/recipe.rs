@@ -209,6 +209,15 @@ fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String
     // word is one lookup in this set, and nothing is copied.
     let functions: FxHashSet<&str> =
         store.vars().filter(|(_, var)| is_set(var.flag_unexpanded("func"))).map(|(name, _)| &**name).collect();
+    // Most words (`install`, `-d`, `${D}/...`) name no function: their
+    // first byte and length rule them out before any hashing.
+    let mut first = [false; 256];
+    let (mut shortest, mut longest) = (usize::MAX, 0);
+    for f in functions.iter().filter(|f| !f.is_empty()) {
+        first[usize::from(f.as_bytes()[0])] = true;
+        (shortest, longest) = (shortest.min(f.len()), longest.max(f.len()));
+    }
+    let may_name = |w: &str| first[usize::from(w.as_bytes()[0])] && (shortest..=longest).contains(&w.len());
     let mut reached: FxHashSet<&str> = FxHashSet::default();
     let mut todo: Vec<&str> = Vec::new();
     for task in tasks {
@@ -222,7 +231,7 @@ fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String
     while let Some(name) = todo.pop() {
         let body = get(store, name)?.map(|v| v.to_string()).unwrap_or_default();
         for word in shell_words(&body) {
-            if word.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+            if word.starts_with(|c: char| c.is_ascii_digit() || c == '-') || !may_name(word) {
                 continue;
             }
             if let Some(&f) = functions.get(word) {
@@ -304,22 +313,23 @@ impl HostPaths {
 }
 
 fn check_host_paths(local: &Local, host_paths: &HostPaths, store: &DataStore) -> Result<(), ExtractError> {
-    // `var` is the variable whose value it is, for the location.
-    let leak = |what: &str, var: &str, text: &str| -> Result<(), ExtractError> {
+    // `var` is the variable whose value it is, for the location; `what`
+    // names the value, and is only written out for an error.
+    let leak = |what: &dyn Fn() -> String, var: &str, text: &str| -> Result<(), ExtractError> {
         match host_paths.find(text) {
-            Some(p) => Err(ExtractError::HostPath { what: what.to_string(), path: p.to_string(), at: store.origin(var) }),
+            Some(p) => Err(ExtractError::HostPath { what: what(), path: p.to_string(), at: store.origin(var) }),
             None => Ok(()),
         }
     };
     for (k, v) in &local.env {
-        leak(&format!("exported variable {k}"), k, v)?;
+        leak(&|| format!("exported variable {k}"), k, v)?;
     }
     for (name, body) in &local.functions {
-        leak(name, name, body)?;
+        leak(&|| name.clone(), name, body)?;
     }
     for t in &local.tasks {
         for (f, v) in &t.flags {
-            leak(&format!("{}[{f}]", t.name), &t.name, v)?;
+            leak(&|| format!("{}[{f}]", t.name), &t.name, v)?;
         }
     }
     Ok(())

@@ -12,6 +12,7 @@
 //! `<dir>/<BPN>`, `<dir>/files` and `<dir>`: a file beside an append shadows
 //! the recipe's own file of the same name.
 
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
@@ -89,17 +90,19 @@ pub struct Context<'a> {
 /// files are the same files each time (the layers' stamps are taken once,
 /// by the walk, and the evaluation cache trusts them the same way).
 #[derive(Debug, Default)]
-pub struct FileHashes(Mutex<FxHashMap<PathBuf, blake3::Hash>>);
+pub struct FileHashes(Mutex<FxHashMap<OsString, blake3::Hash>>);
 
 impl FileHashes {
     /// The hash of `real`'s bytes, read through `loader` the first time.
+    /// Keyed by the path's bytes (`real` comes canonical from the loader),
+    /// which hash faster than a `Path`'s components.
     fn of(&self, real: &Path, loader: &dyn Loader) -> Result<blake3::Hash, LoadError> {
-        let known = |m: &Mutex<FxHashMap<PathBuf, blake3::Hash>>| m.lock().unwrap_or_else(|e| e.into_inner()).get(real).copied();
-        if let Some(hash) = known(&self.0) {
-            return Ok(hash);
+        let map = || self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hash) = map().get(real.as_os_str()) {
+            return Ok(*hash);
         }
         let hash = blake3::hash(&loader.read_bytes(real)?);
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(real.to_path_buf(), hash);
+        map().insert(real.as_os_str().to_owned(), hash);
         Ok(hash)
     }
 }
