@@ -54,7 +54,10 @@ impl ConfigArgs {
         if conf.is_none() && self.layers.is_empty() {
             return Err(DeriveError::NoWorkspace { dir: std::env::current_dir().unwrap_or_default() });
         }
-        let workspace = Workspace::open(conf.as_deref(), &self.layers)?;
+        // The layers' listing is kept beside the evaluation cache, and
+        // like it, not used with --no-cache.
+        let cache = if self.no_cache { None } else { crate::evaluation::cache_dir() };
+        let workspace = Workspace::open_cached(conf.as_deref(), &self.layers, cache.as_deref())?;
         Ok(Project::new(workspace))
     }
 

@@ -78,13 +78,18 @@ pub fn evaluate_in(project: &Project, config: &Configuration, cached: bool) -> R
     Ok(Evaluation { base, graph, axes, stats })
 }
 
+/// Where grove keeps its caches; `None` when there is no home for them.
+pub fn cache_dir() -> Option<PathBuf> {
+    let env = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty()).map(PathBuf::from);
+    env("GROVE_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("grove")))
+        .or_else(|| env("HOME").map(|h| h.join(".cache/grove")))
+}
+
 /// Where the cache of this workspace and configuration lives; `None` when
 /// there is no home for caches.
 fn cache_file(project: &Project, config: &Configuration) -> Option<PathBuf> {
-    let env = |v: &str| std::env::var_os(v).filter(|s| !s.is_empty()).map(PathBuf::from);
-    let dir = env("GROVE_CACHE_DIR")
-        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("grove")))
-        .or_else(|| env("HOME").map(|h| h.join(".cache/grove")))?;
+    let dir = cache_dir()?;
     let mut h = blake3::Hasher::new();
     let ws = &project.workspace;
     for p in ws.conf.iter().chain(ws.layers.iter().map(|l| &l.root)) {

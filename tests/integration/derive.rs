@@ -453,6 +453,44 @@ fn the_cache_is_reused_until_something_it_came_from_changes() {
     check("damaging the cache", 0);
 }
 
+#[test]
+fn the_kept_listing_of_the_layers_sees_every_change_of_a_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    workspace(root);
+    write(root, &[("layer/recipes/apps/common.inc", "COMMON = \"1\"\n"), ("layer/recipes/tools/t_1.gr", "include extra.inc\ndo_x() {\n  t ${EXTRA}\n}\naddtask x\n")]);
+    // Directories changed in the last seconds before a walk are listed
+    // again next time (their stamp may not show a change in the same
+    // tick); waiting once lets the listing be trusted, so each change
+    // below is found by its directory's stamp alone.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let check = |what: &str| {
+        let (got, _) = cached_hashes(root, cache.path());
+        assert_eq!(got, hashes_uncached(root), "the cache gave stale hashes after {what}");
+    };
+    check("the first run");
+    check("nothing");
+    write(root, &[("layer/recipes/tools/extra.inc", "EXTRA = \"x\"\n")]);
+    check("an include appearing beside a recipe");
+    write(root, &[("layer/recipes/net/curl_8.gr", "DEPENDS = \"zlib\"\n")]);
+    check("a new directory with a recipe");
+    fs::rename(root.join("layer/recipes/libs/zlib_1.3.gr"), root.join("layer/recipes/libs/zlib_1.4.gr")).unwrap();
+    check("renaming a recipe");
+    fs::remove_file(root.join("layer/recipes/apps/common.inc")).unwrap();
+    check("removing a file");
+    fs::create_dir(root.join("layer/recipes/apps/more")).unwrap();
+    write(root, &[("layer/recipes/apps/more/more_2.gr", "DEPENDS = \"app\"\n")]);
+    check("a recipe in a new directory below a recipe's");
+    // The same size, and the modification time put back: the change time
+    // still moves.
+    let app = root.join(APP_FILE);
+    let modified = fs::metadata(&app).unwrap().modified().unwrap();
+    edit(root, APP_FILE, "-O2", "-O3");
+    fs::File::options().write(true).open(&app).unwrap().set_modified(modified).unwrap();
+    check("an edit of the same size with the old modification time");
+}
+
 fn hashes_uncached(root: &Path) -> BTreeMap<String, String> {
     hashes_of(&eval(root, &["--no-cache"]))
 }

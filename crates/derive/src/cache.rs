@@ -53,6 +53,12 @@ impl Stamp {
         let time = |t: &rustix::fs::StatxTimestamp| (t.tv_sec, i64::from(t.tv_nsec));
         Stamp { len: s.stx_size, mtime: time(&s.stx_mtime), ctime: time(&s.stx_ctime), ino: s.stx_ino }
     }
+
+    /// Whether the file last changed (content or metadata) before `time`
+    /// (seconds and nanoseconds since the epoch).
+    pub fn changed_before(&self, time: (i64, i64)) -> bool {
+        self.mtime < time && self.ctime < time
+    }
 }
 
 impl From<&std::fs::Metadata> for Stamp {
@@ -173,21 +179,27 @@ impl Cache {
         }
         let file = File { format: FORMAT, key: self.key, files, entries: out };
         let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&tmp, &bytes)?;
-        std::fs::rename(&tmp, path).inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp);
-        })
+        write_atomically(path, &bytes)
     }
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into
+/// place: a reader finds the old file or the new one, never a part.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// The key of a configuration's cache: grove's build (`build`), the
 /// command-line settings, each configuration file's stamp, and the list
-/// of the layers' other files.
-pub fn key(build: &[u8], settings: &[(&str, &str)], config_files: &[PathBuf], others: &[PathBuf]) -> [u8; 32] {
+/// of the layers' other files (`others`, a digest of their paths).
+pub fn key(build: &[u8], settings: &[(&str, &str)], config_files: &[PathBuf], others: &[u8; 32]) -> [u8; 32] {
     let mut h = blake3::Hasher::new_derive_key("grove 2026 evaluation cache key");
     let mut field = |bytes: &[u8]| {
         h.update(&(bytes.len() as u64).to_le_bytes());
@@ -212,8 +224,6 @@ pub fn key(build: &[u8], settings: &[(&str, &str)], config_files: &[PathBuf], ot
             None => field(b"missing"),
         }
     }
-    for f in others {
-        field(f.as_os_str().as_encoded_bytes());
-    }
+    field(others);
     *h.finalize().as_bytes()
 }

@@ -7,20 +7,15 @@
 //! (paths relative to it) and sets the configuration; `--layer DIR` works
 //! without one.
 
-use std::path::{Path, PathBuf};
-
-use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use grove_eval::{FsLoader, Listing, Session};
-use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use grove_eval::{FsLoader, Kind, Listing, Session};
 
 use crate::cache::Stamp;
-
 use crate::error::DeriveError;
+use crate::walk::{self, Dir, Known};
 
 /// The workspace file's name.
 pub const WORKSPACE_FILE: &str = "grove.conf";
@@ -70,23 +65,31 @@ pub struct Workspace {
     pub appends: Vec<AppendFile>,
     /// `roots/*.grroot` of every layer, lowest priority layer first.
     pub roots: Vec<PathBuf>,
-    /// Every other file of the layers (classes, includes, configuration,
-    /// files for `file://`): a file appearing or going away among these
-    /// may change what an include, an inherit or a source finds.
-    pub others: Vec<PathBuf>,
-    /// The stamp of every regular file of the layers, taken while listing
-    /// them (relative to the open directory: much cheaper than a lookup
-    /// of the whole path later), for the evaluation cache.
-    pub stamps: FxHashMap<OsString, Stamp>,
+    /// A digest of the paths of every other file of the layers (classes,
+    /// includes, configuration, files for `file://`): a file appearing or
+    /// going away among these may change what an include, an inherit or a
+    /// source finds.
+    pub others: [u8; 32],
     /// Every directory and file the walk saw, for the loader: a probe of a
     /// listed directory then needs no system call.
     pub listing: Arc<Listing>,
+    /// The stamp of every regular file of the layers by its index in
+    /// `listing`, taken while walking (relative to an open directory: much
+    /// cheaper than a lookup of the whole path later), for the evaluation
+    /// cache.
+    stamps: Vec<Option<Stamp>>,
 }
 
 impl Workspace {
     /// Reads the workspace file (if any) and the layers it lists, then
     /// `extra` layers. Every path is made absolute and canonical.
     pub fn open(conf: Option<&Path>, extra: &[PathBuf]) -> Result<Workspace, DeriveError> {
+        Workspace::open_cached(conf, extra, None)
+    }
+
+    /// [`Workspace::open`], keeping the layers' listing in `cache_dir`
+    /// between runs (see [`crate::walk`]).
+    pub fn open_cached(conf: Option<&Path>, extra: &[PathBuf], cache_dir: Option<&Path>) -> Result<Workspace, DeriveError> {
         let conf = conf.map(canonical).transpose()?;
         let mut roots = Vec::new();
         if let Some(conf) = &conf {
@@ -109,9 +112,35 @@ impl Workspace {
         }
         check_layers(&layers)?;
         layers.sort_by_key(|l| l.priority);
-        let mut workspace = Workspace { conf, layers, recipes: Vec::new(), appends: Vec::new(), roots: Vec::new(), others: Vec::new(), stamps: FxHashMap::default(), listing: Arc::default() };
-        workspace.scan()?;
+        let started = walk::now();
+        let file = cache_dir.map(|dir| listing_file(dir, &layers));
+        let bytes = file.as_ref().and_then(|f| std::fs::read(f).ok()).unwrap_or_default();
+        let known = file.as_ref().map(|_| Known::parse(&bytes));
+        let walked = layers.iter().map(|l| walk::walk(&l.root, known.as_ref())).collect::<Result<Vec<_>, _>>()?;
+        if let (Some(file), Some(known)) = (&file, &known) {
+            let all = || walked.iter().flatten();
+            if all().count() != known.len() || all().any(|d| d.listed) {
+                // A listing that cannot be kept costs time, never results.
+                let _ = walk::save(file, started, all());
+            }
+        }
+        let mut workspace = Workspace {
+            conf,
+            layers,
+            recipes: Vec::new(),
+            appends: Vec::new(),
+            roots: Vec::new(),
+            others: [0; 32],
+            listing: Arc::default(),
+            stamps: Vec::new(),
+        };
+        workspace.scan(&walked);
         Ok(workspace)
+    }
+
+    /// The stamp the walk took of a file of the layers.
+    pub fn stamp(&self, path: &Path) -> Option<Stamp> {
+        self.listing.entry(path).and_then(|i| self.stamps[i])
     }
 
     /// Finds the workspace file in `dir` or the nearest directory above it.
@@ -119,51 +148,66 @@ impl Workspace {
         dir.ancestors().map(|d| d.join(WORKSPACE_FILE)).find(|p| p.is_file())
     }
 
-    fn scan(&mut self) -> Result<(), DeriveError> {
+    /// Reads what the walk of each layer found: the listing, the stamps,
+    /// recipes, appends, roots and the other files, in walk order.
+    fn scan(&mut self, walked: &[Vec<Dir>]) {
         let mut listing = Listing::default();
-        for (index, layer) in self.layers.iter().enumerate() {
-            let found = walk(&layer.root, Top::Layer)?;
-            for (path, top, entry) in found {
-                let stamp = match entry {
-                    Entry::Dir => {
-                        listing.add_dir(&path);
-                        continue;
-                    }
-                    Entry::Other => {
-                        listing.add_other(&path);
-                        continue;
-                    }
-                    Entry::File(stamp) => stamp,
-                };
-                listing.add_file(&path);
-                if let Some(stamp) = stamp {
-                    self.stamps.insert(path.as_os_str().to_owned(), stamp);
-                }
-                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                match (top, name.strip_suffix(".gr"), name.strip_suffix(".grappend")) {
-                    (Top::Recipes, Some(stem), _) => {
-                        let mut parts = stem.splitn(3, '_');
-                        let pn = parts.next().unwrap_or_default().to_string();
-                        let pv = parts.next().map(String::from);
-                        let pr = parts.next().map(String::from);
-                        self.recipes.push(RecipeFile { layer: index, path, pn, pv, pr, appends: Vec::new() });
-                    }
-                    (Top::Recipes, _, Some(stem)) => {
-                        let pattern = stem.to_string();
-                        self.appends.push(AppendFile { layer: index, path, pattern });
-                    }
-                    (Top::Roots, _, _) if name.ends_with(".grroot") => self.roots.push(path),
-                    _ => self.others.push(path),
-                }
+        let mut others = blake3::Hasher::new_derive_key("grove 2026 other files of the layers");
+        for (layer, dirs) in walked.iter().enumerate() {
+            let mut at = 0;
+            while at < dirs.len() {
+                self.scan_dir(layer, dirs, &mut at, &mut listing, &mut others);
             }
         }
         self.listing = Arc::new(listing);
+        self.others = *others.finalize().as_bytes();
         for recipe in &mut self.recipes {
             let stem = recipe.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
             // Layers are sorted by priority, so appends already are too.
             recipe.appends = (0..self.appends.len()).filter(|&i| append_matches(&self.appends[i].pattern, stem)).collect();
         }
-        Ok(())
+    }
+
+    /// `dirs[*at]`, then each directory below it where its name comes
+    /// (the walk's order: a directory before what is below it).
+    fn scan_dir(&mut self, layer: usize, dirs: &[Dir], at: &mut usize, listing: &mut Listing, others: &mut blake3::Hasher) {
+        let dir = &dirs[*at];
+        *at += 1;
+        let first = listing.add_dir(&dir.path, dir.entries.iter().map(|e| (&*e.name, e.kind)));
+        self.stamps.resize(listing.len(), None);
+        let top = Top::of(&self.layers[layer].root, &dir.path);
+        for (i, entry) in dir.entries.iter().enumerate() {
+            match entry.kind {
+                Kind::Dir => self.scan_dir(layer, dirs, at, listing, others),
+                Kind::Other => {}
+                Kind::File => {
+                    self.stamps[first + i] = entry.stamp;
+                    let name = entry.name.to_str().unwrap_or_default();
+                    let path = || dir.path.join(&entry.name);
+                    match (top, name.strip_suffix(".gr"), name.strip_suffix(".grappend")) {
+                        (Top::Recipes, Some(stem), _) => {
+                            let mut parts = stem.splitn(3, '_');
+                            let pn = parts.next().unwrap_or_default().to_string();
+                            let pv = parts.next().map(String::from);
+                            let pr = parts.next().map(String::from);
+                            self.recipes.push(RecipeFile { layer, path: path(), pn, pv, pr, appends: Vec::new() });
+                        }
+                        (Top::Recipes, _, Some(stem)) => {
+                            let pattern = stem.to_string();
+                            self.appends.push(AppendFile { layer, path: path(), pattern });
+                        }
+                        (Top::Roots, _, _) if name.ends_with(".grroot") => self.roots.push(path()),
+                        _ => {
+                            // Paths hold no NUL: each ends at one.
+                            others.update(dir.path.as_os_str().as_bytes());
+                            others.update(b"/");
+                            others.update(entry.name.as_bytes());
+                            others.update(b"\0");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Every directory searched for includes and classes: the layers,
@@ -198,126 +242,32 @@ fn canonical(path: &Path) -> Result<PathBuf, DeriveError> {
 /// Which of a layer's top directories a file is under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Top {
-    /// The layer's own directory.
-    Layer,
     Recipes,
     Roots,
+    /// Any other, or the layer's own directory.
     Other,
 }
 
-/// What [`walk`] found at a path.
-#[derive(Debug, Clone, Copy)]
-enum Entry {
-    /// A regular file, with its stamp.
-    File(Option<Stamp>),
-    /// A directory, listed entirely (dot files aside).
-    Dir,
-    /// Anything else (a symlink, a socket).
-    Other,
-}
-
-/// An entry found by [`walk`]: its path, the top directory it is under,
-/// and what it is.
-type Found = (PathBuf, Top, Entry);
-
-/// Every entry under `dir` (and `dir` itself), in name order at every
-/// level, files stamped. Subdirectories are walked in parallel (a layer of
-/// 10,000 recipes has thousands of small directories); the order does not
-/// depend on it.
-///
-/// Each directory is opened relative to its parent's descriptor and each
-/// file stamped relative to its directory's, so the kernel never looks up
-/// a whole path again: on a no-op evaluation the walk is most of the work.
-fn walk(dir: &Path, top: Top) -> Result<Vec<Found>, DeriveError> {
-    use rustix::fs::{Mode, OFlags};
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    match rustix::fs::open(dir, flags, Mode::empty()) {
-        Ok(fd) => walk_at(dir, &fd, top),
-        Err(rustix::io::Errno::NOENT) => Ok(Vec::new()),
-        Err(e) => Err(io_error(dir, e)),
+impl Top {
+    /// The top directory of `dir`, a directory of the layer at `root`.
+    fn of(root: &Path, dir: &Path) -> Top {
+        let first = dir.strip_prefix(root).ok().and_then(|rel| rel.components().next());
+        match first.map(|c| c.as_os_str().as_bytes()) {
+            Some(b"recipes") => Top::Recipes,
+            Some(b"roots") => Top::Roots,
+            _ => Top::Other,
+        }
     }
 }
 
-/// [`walk`] of the open directory `fd` at `dir`.
-fn walk_at(dir: &Path, fd: &rustix::fd::OwnedFd, top: Top) -> Result<Vec<Found>, DeriveError> {
-    let mut names: Vec<(OsString, rustix::fs::FileType)> = Vec::new();
-    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 32 << 10];
-    let mut entries = rustix::fs::RawDir::new(fd, &mut buf);
-    while let Some(entry) = entries.next() {
-        let entry = entry.map_err(|e| io_error(dir, e))?;
-        let name = entry.file_name().to_bytes();
-        // `.`, `..`, and version control and editors' state: not part of a layer.
-        if name.first() == Some(&b'.') {
-            continue;
-        }
-        names.push((OsString::from(std::ffi::OsStr::from_bytes(name)), entry.file_type()));
+/// Where the listing of `layers` is kept, in `cache_dir`.
+fn listing_file(cache_dir: &Path, layers: &[Layer]) -> PathBuf {
+    let mut h = blake3::Hasher::new();
+    for layer in layers {
+        h.update(layer.root.as_os_str().as_bytes());
+        h.update(b"\0");
     }
-    // Sorted by name (short strings, cheap to compare), so the whole walk
-    // comes out in one order whatever the file system's.
-    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // Entries are looked at in parallel, in runs kept in order.
-    let runs: Vec<Result<Vec<Found>, DeriveError>> = names
-        .into_par_iter()
-        .fold(
-            || Ok(Vec::new()),
-            |run: Result<Vec<Found>, DeriveError>, (name, kind)| {
-                let mut run = run?;
-                visit(dir, fd, top, &name, kind, &mut run)?;
-                Ok(run)
-            },
-        )
-        .collect();
-    let mut out = vec![(dir.to_path_buf(), top, Entry::Dir)];
-    for run in runs {
-        out.extend(run?);
-    }
-    Ok(out)
-}
-
-/// One entry of the directory `fd` at `dir`: a file is stamped, a
-/// directory walked.
-fn visit(
-    dir: &Path,
-    fd: &rustix::fd::OwnedFd,
-    top: Top,
-    name: &std::ffi::OsStr,
-    mut kind: rustix::fs::FileType,
-    out: &mut Vec<Found>,
-) -> Result<(), DeriveError> {
-    use rustix::fs::{AtFlags, FileType, Mode, OFlags, StatxFlags};
-    let path = dir.join(name);
-    let mut stat = None;
-    if kind == FileType::Unknown || kind == FileType::RegularFile {
-        // Some file systems do not say what an entry is; statx does.
-        let s = rustix::fs::statx(fd, name, AtFlags::SYMLINK_NOFOLLOW, StatxFlags::BASIC_STATS);
-        if let Ok(s) = &s {
-            kind = FileType::from_raw_mode(s.stx_mode.into());
-        }
-        stat = s.ok();
-    }
-    match kind {
-        FileType::Directory => {
-            let below = match (top, name.as_encoded_bytes()) {
-                (Top::Layer, b"recipes") => Top::Recipes,
-                (Top::Layer, b"roots") => Top::Roots,
-                (Top::Layer, _) => Top::Other,
-                (t, _) => t,
-            };
-            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-            let sub = rustix::fs::openat(fd, name, flags, Mode::empty()).map_err(|e| io_error(&path, e))?;
-            out.extend(walk_at(&path, &sub, below)?);
-        }
-        FileType::RegularFile => {
-            let stamp = stat.as_ref().map(Stamp::from_statx);
-            out.push((path, if top == Top::Layer { Top::Other } else { top }, Entry::File(stamp)));
-        }
-        _ => out.push((path, top, Entry::Other)),
-    }
-    Ok(())
-}
-
-fn io_error(path: &Path, e: rustix::io::Errno) -> DeriveError {
-    DeriveError::Io { path: path.to_path_buf(), reason: std::io::Error::from(e).to_string() }
+    cache_dir.join("listing").join(format!("{}.bin", &h.finalize().to_hex()[..32]))
 }
 
 /// Evaluates one configuration file alone and reads a variable.

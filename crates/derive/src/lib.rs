@@ -11,6 +11,7 @@ pub mod layer;
 pub mod recipe;
 pub mod sources;
 pub mod version;
+pub mod walk;
 
 pub use error::DeriveError;
 pub use layer::{AppendFile, Layer, RecipeFile, Workspace};

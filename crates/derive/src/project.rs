@@ -216,8 +216,8 @@ impl Project {
     /// [`Project::graph`], reusing what the cache file at `cache.0` (for
     /// key `cache.1`) still holds, and saving what was evaluated anew.
     pub fn graph_cached(&self, base: &Base, cache: Option<(&Path, [u8; 32])>) -> Result<(Graph, Stats), Vec<DeriveError>> {
-        let stamps = &self.workspace.stamps;
-        let stamp_of = |p: &Path| stamps.get(p.as_os_str()).copied().or_else(|| cache::Stamp::of(p));
+        let workspace = &self.workspace;
+        let stamp_of = |p: &Path| workspace.stamp(p).or_else(|| cache::Stamp::of(p));
         let mut loaded = cache.map(|(path, key)| Cache::load(path, key, &stamp_of));
         let recipes = &self.workspace.recipes;
         let appends_of = |i: usize| -> Vec<PathBuf> {

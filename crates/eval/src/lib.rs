@@ -10,6 +10,7 @@ pub mod datastore;
 pub mod error;
 pub mod eval;
 pub mod history;
+pub mod listing;
 pub mod loader;
 pub mod lookup;
 pub mod stdlib;
@@ -18,7 +19,8 @@ pub use datastore::{DataStore, Value, Var};
 pub use error::{EvalError, ExpandError, ExpandErrorKind};
 pub use eval::{Base, Evaluated, Loaded, Options, RecipeInput, Session, expand_error, expand_error_at};
 pub use history::{Event, History};
-pub use loader::{FsLoader, Listing, LoadError, Loader, MemLoader, Probe};
+pub use listing::{Kind, Listing};
+pub use loader::{FsLoader, LoadError, Loader, MemLoader, Probe};
 
 #[cfg(test)]
 mod tests;

@@ -5,11 +5,12 @@
 //! resolves symlinks and refuses anything that does not lie under one of its
 //! roots. Tests and the fuzzer use the in-memory loader.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
+
+use crate::listing::{Listed, Listing};
 
 /// What a loader knows about a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,76 +57,6 @@ pub trait Loader: Send + Sync {
     /// for a directory outside the roots.
     fn list(&self, _dir: &Path) -> Vec<String> {
         Vec::new()
-    }
-}
-
-/// What a walk of some directories found, taken just before evaluation:
-/// a loader that has it answers "is this file there?" for a listed
-/// directory without asking the file system (a layer of 10,000 recipes
-/// probes tens of thousands of paths for includes, classes and sources).
-///
-/// Paths are canonical (walked from canonical roots without following
-/// symlinks). Names starting with `.` are not listed: the loader asks the
-/// file system for those.
-#[derive(Debug, Default)]
-pub struct Listing {
-    /// Directories whose every entry is listed below.
-    dirs: FxHashSet<OsString>,
-    /// Regular files.
-    files: FxHashSet<OsString>,
-    /// Everything else a walk saw (symlinks, sockets): looked up for real.
-    others: FxHashSet<OsString>,
-}
-
-/// What [`Listing::lookup`] knows of a path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Listed {
-    File,
-    Missing,
-    Unknown,
-}
-
-impl Listing {
-    /// Records a directory whose entries are all recorded too.
-    pub fn add_dir(&mut self, path: &Path) {
-        self.dirs.insert(path.as_os_str().to_owned());
-    }
-
-    pub fn add_file(&mut self, path: &Path) {
-        self.files.insert(path.as_os_str().to_owned());
-    }
-
-    /// Records an entry that is neither a directory nor a regular file.
-    pub fn add_other(&mut self, path: &Path) {
-        self.others.insert(path.as_os_str().to_owned());
-    }
-
-    /// Adds everything another listing has.
-    pub fn extend(&mut self, other: Listing) {
-        self.dirs.extend(other.dirs);
-        self.files.extend(other.files);
-        self.others.extend(other.others);
-    }
-
-    fn is_dir(&self, dir: &Path) -> bool {
-        self.dirs.contains(dir.as_os_str())
-    }
-
-    fn lookup(&self, path: &Path) -> Listed {
-        // Listed names never start with `.`, which also rules out `.` and
-        // `..`; a path that is not canonical finds no listed directory.
-        let Some((dir, name)) = split_name(path) else { return Listed::Unknown };
-        if name.first() == Some(&b'.') || !self.is_dir(dir) {
-            return Listed::Unknown;
-        }
-        let path = path.as_os_str();
-        if self.files.contains(path) {
-            Listed::File
-        } else if self.dirs.contains(path) || self.others.contains(path) {
-            Listed::Unknown
-        } else {
-            Listed::Missing
-        }
     }
 }
 
@@ -277,7 +208,7 @@ impl Loader for FsLoader {
 /// A path's directory and last name, split at its last `/` (a byte scan:
 /// `Path::parent` parses every component). `None` for a path without a
 /// directory or ending in `/`.
-fn split_name(path: &Path) -> Option<(&Path, &[u8])> {
+pub(crate) fn split_name(path: &Path) -> Option<(&Path, &[u8])> {
     use std::os::unix::ffi::OsStrExt;
     let bytes = path.as_os_str().as_bytes();
     let slash = memchr::memrchr(b'/', bytes)?;

@@ -211,9 +211,10 @@ fn a_root_is_a_whole_directory_not_a_prefix_of_names() {
 
 #[test]
 fn a_listing_answers_for_its_directories_and_defers_the_rest() {
+    use std::ffi::OsStr;
     use std::sync::Arc;
 
-    use crate::{FsLoader, Listing, Loader, Probe};
+    use crate::{FsLoader, Kind, Listing, Loader, Probe};
     let root = tempfile::tempdir().unwrap();
     let real = root.path().canonicalize().unwrap();
     let outside = tempfile::tempdir().unwrap();
@@ -224,12 +225,14 @@ fn a_listing_answers_for_its_directories_and_defers_the_rest() {
     std::os::unix::fs::symlink(real.join("a.inc"), real.join("alias.inc")).unwrap();
     std::os::unix::fs::symlink(outside.path().join("secret"), real.join("out.inc")).unwrap();
     let mut listing = Listing::default();
-    listing.add_dir(&real);
-    listing.add_dir(&real.join("sub"));
-    listing.add_file(&real.join("a.inc"));
-    listing.add_file(&real.join("sub/b.inc"));
-    listing.add_other(&real.join("alias.inc"));
-    listing.add_other(&real.join("out.inc"));
+    let top = [("sub", Kind::Dir), ("out.inc", Kind::Other), ("a.inc", Kind::File), ("alias.inc", Kind::Other)];
+    listing.add_dir(&real, top.map(|(n, k)| (OsStr::new(n), k)));
+    let sub = listing.add_dir(&real.join("sub"), [(OsStr::new("b.inc"), Kind::File)]);
+    // Each entry has an index, in name order within its directory.
+    assert_eq!(listing.entry(&real.join("sub/b.inc")), Some(sub));
+    assert_eq!(listing.entry(&real.join("a.inc")), Some(0));
+    assert_eq!(listing.entry(&real.join("sub")).map(|i| listing.kind(i)), Some(Kind::Dir));
+    assert_eq!(listing.entry(&real.join("sub/none.inc")), None);
     let loader = FsLoader::new([real.clone()]).with_listing(Arc::new(listing));
 
     assert_eq!(loader.probe(&real.join("sub/b.inc")), Probe::File(real.join("sub/b.inc")));

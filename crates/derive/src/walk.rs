@@ -1,0 +1,480 @@
+//! The layer walk: every directory of a layer listed and every regular file
+//! stamped, relative to open directories (the kernel never looks up a whole
+//! path again); and the listing kept between runs, git's "untracked
+//! cache": a directory whose stamp has not changed since it was listed is
+//! not read again, only stamped, and its files stamped from the nearest
+//! open directory.
+//!
+//! Files are stamped on every walk all the same: an edit of a file's
+//! content changes its stamp, not its directory's.
+//!
+//! A directory's stamp is taken before it is listed, so a change while it
+//! is read shows next time. A change in the same clock tick as that stamp
+//! would not (git's "racy" entries), so a directory changed less than
+//! [`RACY`] before the walk that listed it started is listed again next
+//! time, until it is older.
+
+use std::borrow::Cow;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use grove_eval::Kind;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use rustix::fd::OwnedFd;
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, StatxFlags};
+use serde::{Deserialize, Serialize};
+
+use crate::cache::Stamp;
+use crate::error::DeriveError;
+
+/// Bumped on any change of what is stored or of what a walk lists.
+const FORMAT: u32 = 1;
+
+/// How long before a walk a directory must have last changed for its
+/// listing to be trusted next time: more than any file system's clock
+/// tick (FAT's is two seconds) and the coarse clock the kernel stamps with.
+pub const RACY: (i64, i64) = (2, 0);
+
+/// One directory as a walk found it.
+#[derive(Debug)]
+pub struct Dir<'k> {
+    pub path: PathBuf,
+    /// Its own stamp, taken before it was listed (only when a listing is
+    /// kept: `None` otherwise).
+    pub stamp: Option<Stamp>,
+    /// Every entry but dot names, sorted by name.
+    pub entries: Vec<Entry<'k>>,
+    /// Listed by this walk, not taken from the previous one.
+    pub listed: bool,
+}
+
+/// An entry of a [`Dir`]; regular files carry their stamp.
+#[derive(Debug)]
+pub struct Entry<'k> {
+    pub name: Cow<'k, OsStr>,
+    pub kind: Kind,
+    pub stamp: Option<Stamp>,
+}
+
+/// The listing a previous walk kept: each directory's stamp and entries,
+/// borrowed from the bytes of its file.
+#[derive(Default)]
+pub struct Known<'k> {
+    /// Directories changed at or after this time are not trusted.
+    before: (i64, i64),
+    dirs: FxHashMap<&'k [u8], (Stamp, Names<'k>)>,
+}
+
+/// The form of a kept listing.
+#[derive(Serialize, Deserialize)]
+struct File<'a> {
+    format: u32,
+    /// When the walk that made it started.
+    started: (i64, i64),
+    #[serde(borrow)]
+    dirs: Vec<(Bytes<'a>, Stamp, Names<'a>)>,
+}
+
+/// A directory's kept entries: each name and its kind.
+type Names<'a> = Vec<(Bytes<'a>, u8)>;
+
+/// Bytes, stored as bytes and read back without a copy.
+#[derive(Clone, Copy)]
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de [u8]>::deserialize(d).map(Bytes)
+    }
+}
+
+impl<'k> Known<'k> {
+    /// Reads a kept listing; anything unreadable or of another format is
+    /// an empty one (it can only save work).
+    pub fn parse(bytes: &'k [u8]) -> Known<'k> {
+        match postcard::from_bytes::<File>(bytes) {
+            Ok(file) if file.format == FORMAT => Known {
+                before: minus(file.started, RACY),
+                dirs: file.dirs.into_iter().map(|(path, stamp, entries)| (path.0, (stamp, entries))).collect(),
+            },
+            _ => Known::default(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.dirs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dirs.is_empty()
+    }
+
+    /// The entries kept for `dir`, if its stamp is still `stamp` and it had
+    /// not changed shortly before it was listed.
+    fn entries(&self, dir: &Path, stamp: &Stamp) -> Option<&[(Bytes<'k>, u8)]> {
+        let (kept, entries) = self.dirs.get(dir.as_os_str().as_bytes())?;
+        (kept == stamp && stamp.changed_before(self.before)).then_some(entries.as_slice())
+    }
+}
+
+/// Writes the listing of `dirs` (those with a stamp) for the next walk,
+/// atomically: a temporary file renamed into place.
+pub fn save<'a, 'k: 'a>(path: &Path, started: (i64, i64), dirs: impl Iterator<Item = &'a Dir<'k>>) -> std::io::Result<()> {
+    let dirs = dirs
+        .filter_map(|d| {
+            let entries = d.entries.iter().map(|e| (Bytes(e.name.as_bytes()), kind_byte(e.kind))).collect();
+            Some((Bytes(d.path.as_os_str().as_bytes()), d.stamp?, entries))
+        })
+        .collect();
+    let bytes = postcard::to_stdvec(&File { format: FORMAT, started, dirs }).map_err(std::io::Error::other)?;
+    crate::cache::write_atomically(path, &bytes)
+}
+
+/// Now, as the file system's clock says it.
+pub fn now() -> (i64, i64) {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (t.as_secs() as i64, i64::from(t.subsec_nanos()))
+}
+
+fn minus(a: (i64, i64), b: (i64, i64)) -> (i64, i64) {
+    let nanos = a.1 - b.1;
+    if nanos < 0 { (a.0 - b.0 - 1, nanos + 1_000_000_000) } else { (a.0 - b.0, nanos) }
+}
+
+fn kind_byte(kind: Kind) -> u8 {
+    match kind {
+        Kind::File => 0,
+        Kind::Dir => 1,
+        Kind::Other => 2,
+    }
+}
+
+fn byte_kind(byte: u8) -> Kind {
+    match byte {
+        0 => Kind::File,
+        1 => Kind::Dir,
+        _ => Kind::Other,
+    }
+}
+
+/// Why a directory was not walked.
+enum Fault {
+    /// It is not what its parent's kept listing said: the parent must be
+    /// listed again.
+    Changed,
+    Error(DeriveError),
+}
+
+impl From<DeriveError> for Fault {
+    fn from(e: DeriveError) -> Fault {
+        Fault::Error(e)
+    }
+}
+
+/// Every directory under `root` (itself first, each before what is
+/// below it, entries in name order). With `known` (the kept listing, maybe
+/// empty), directories are stamped and those unchanged are not listed
+/// again; without, nothing is kept and directories are not stamped.
+/// Subdirectories are walked in parallel; the order does not depend on it.
+pub fn walk<'k>(root: &Path, known: Option<&Known<'k>>) -> Result<Vec<Dir<'k>>, DeriveError> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let fd = match rustix::fs::open(root, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => return Ok(Vec::new()),
+        Err(e) => return Err(io_error(root, e)),
+    };
+    match walk_dir(&fd, Path::new(""), root.to_path_buf(), known) {
+        Ok(dirs) => Ok(dirs),
+        Err(Fault::Changed) => Err(io_error(root, rustix::io::Errno::NOTDIR)),
+        Err(Fault::Error(e)) => Err(e),
+    }
+}
+
+/// The directory `rel` below the open directory `base` (`base` itself
+/// when `rel` is empty), whose whole path is `path`.
+fn walk_dir<'k>(base: &OwnedFd, rel: &Path, path: PathBuf, known: Option<&Known<'k>>) -> Result<Vec<Dir<'k>>, Fault> {
+    let stamp = match known {
+        Some(_) => match stat(base, rel) {
+            Some((FileType::Directory, stamp)) => Some(stamp),
+            // Gone, or no longer a directory, since its parent was listed.
+            _ => return Err(Fault::Changed),
+        },
+        None => None,
+    };
+    let kept = known.zip(stamp.as_ref()).and_then(|(k, s)| k.entries(&path, s));
+    if let Some(kept) = kept {
+        let names = kept.iter().map(|(name, kind)| (Cow::Borrowed(OsStr::from_bytes(name.0)), byte_kind(*kind)));
+        match children(base, rel, &path, names.collect(), known, false) {
+            Ok(mut dirs) => {
+                dirs[0].stamp = stamp;
+                return Ok(dirs);
+            }
+            Err(Fault::Changed) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let opened;
+    let fd = if rel.as_os_str().is_empty() {
+        base
+    } else {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        opened = rustix::fs::openat(base, rel, flags, Mode::empty()).map_err(|e| io_error(&path, e))?;
+        &opened
+    };
+    let names = list(fd, &path)?;
+    let mut dirs = match children(fd, Path::new(""), &path, names, known, true) {
+        Ok(dirs) => dirs,
+        // An entry changed while it was being listed.
+        Err(Fault::Changed) => return Err(io_error(&path, rustix::io::Errno::NOTDIR).into()),
+        Err(e) => return Err(e),
+    };
+    dirs[0].stamp = stamp;
+    Ok(dirs)
+}
+
+/// Every entry of the open directory `fd` at `path` but dot names, sorted.
+fn list(fd: &OwnedFd, path: &Path) -> Result<Vec<(Cow<'static, OsStr>, Kind)>, DeriveError> {
+    let mut names = Vec::new();
+    let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 32 << 10];
+    let mut entries = rustix::fs::RawDir::new(fd, &mut buf);
+    while let Some(entry) = entries.next() {
+        let entry = entry.map_err(|e| io_error(path, e))?;
+        let name = entry.file_name().to_bytes();
+        // `.`, `..`, and version control and editors' state: not part of a layer.
+        if name.first() == Some(&b'.') {
+            continue;
+        }
+        let kind = match entry.file_type() {
+            FileType::Directory => Kind::Dir,
+            // Some file systems do not say what an entry is; statx will.
+            FileType::RegularFile | FileType::Unknown => Kind::File,
+            _ => Kind::Other,
+        };
+        names.push((Cow::<OsStr>::Owned(OsString::from(OsStr::from_bytes(name))), kind));
+    }
+    // Sorted by name (short strings, cheap to compare), so the whole walk
+    // comes out in one order whatever the file system's.
+    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(names)
+}
+
+/// The directory at `path` (`rel` below `base`) with the entries `names`:
+/// files stamped, directories walked. `listed` says whether `names` were
+/// just read (else a kept listing: any entry not as it says is a change).
+fn children<'k>(
+    base: &OwnedFd,
+    rel: &Path,
+    path: &Path,
+    names: Vec<(Cow<'k, OsStr>, Kind)>,
+    known: Option<&Known<'k>>,
+    listed: bool,
+) -> Result<Vec<Dir<'k>>, Fault> {
+    // Entries are looked at in parallel, in runs kept in order.
+    let runs: Vec<Result<Run<'k>, Fault>> = names
+        .into_par_iter()
+        .fold(
+            || Ok((Vec::new(), Vec::new())),
+            |run, (name, kind)| {
+                let (mut entries, mut below) = run?;
+                let at = rel.join(&name);
+                let (kind, stamp) = match kind {
+                    Kind::Dir => {
+                        below.extend(walk_dir(base, &at, path.join(&name), known)?);
+                        (Kind::Dir, None)
+                    }
+                    Kind::Other => (Kind::Other, None),
+                    Kind::File => match stat(base, &at) {
+                        Some((FileType::RegularFile, stamp)) => (Kind::File, Some(stamp)),
+                        Some((FileType::Directory, _)) if listed => {
+                            below.extend(walk_dir(base, &at, path.join(&name), known)?);
+                            (Kind::Dir, None)
+                        }
+                        _ if !listed => return Err(Fault::Changed),
+                        Some(_) => (Kind::Other, None),
+                        // Gone since it was listed: a file without a stamp.
+                        None => (Kind::File, None),
+                    },
+                };
+                entries.push(Entry { name, kind, stamp });
+                Ok((entries, below))
+            },
+        )
+        .collect();
+    let mut entries = Vec::new();
+    let mut dirs = vec![Dir { path: path.to_path_buf(), stamp: None, entries: Vec::new(), listed }];
+    for run in runs {
+        let (e, d) = run?;
+        entries.extend(e);
+        dirs.extend(d);
+    }
+    dirs[0].entries = entries;
+    Ok(dirs)
+}
+
+/// Some of a directory's entries, in order, and the directories below them.
+type Run<'k> = (Vec<Entry<'k>>, Vec<Dir<'k>>);
+
+/// What `rel` below `base` is, and its stamp; `None` if it cannot be read.
+fn stat(base: &OwnedFd, rel: &Path) -> Option<(FileType, Stamp)> {
+    let flags = if rel.as_os_str().is_empty() { AtFlags::EMPTY_PATH } else { AtFlags::SYMLINK_NOFOLLOW };
+    let s = rustix::fs::statx(base, rel, flags, StatxFlags::BASIC_STATS).ok()?;
+    Some((FileType::from_raw_mode(s.stx_mode.into()), Stamp::from_statx(&s)))
+}
+
+fn io_error(path: &Path, e: rustix::io::Errno) -> DeriveError {
+    DeriveError::Io { path: path.to_path_buf(), reason: std::io::Error::from(e).to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    /// Every directory (ending in `/`) and entry a walk saw, and how many
+    /// directories it listed (rather than took from `known`).
+    fn seen(root: &Path, known: Option<&Known>) -> (Vec<String>, usize) {
+        let dirs = walk(root, known).unwrap();
+        let mut out = Vec::new();
+        for d in &dirs {
+            let rel = d.path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            out.push(format!("{rel}/"));
+            out.extend(d.entries.iter().map(|e| format!("{rel}/{} {:?}", e.name.to_string_lossy(), e.kind)));
+        }
+        (out, dirs.iter().filter(|d| d.listed).count())
+    }
+
+    /// Sets every directory's modification time to 2020, so any change
+    /// gives it another stamp whatever the clock's tick.
+    fn age(root: &Path) {
+        let old = rustix::fs::Timespec { tv_sec: 1_600_000_000, tv_nsec: 0 };
+        let times = rustix::fs::Timestamps { last_access: old, last_modification: old };
+        for d in walk(root, None).unwrap() {
+            rustix::fs::utimensat(rustix::fs::CWD, &d.path, &times, AtFlags::empty()).unwrap();
+        }
+    }
+
+    /// Walks `root` as it is, keeping the listing in `file` as if the walk
+    /// had started at `started`.
+    fn keep(root: &Path, file: &Path, started: (i64, i64)) {
+        let dirs = walk(root, Some(&Known::default())).unwrap();
+        save(file, started, dirs.iter()).unwrap();
+    }
+
+    fn tree() -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        fs::create_dir_all(root.join("recipes/libs/zlib/files")).unwrap();
+        fs::create_dir_all(root.join("classes")).unwrap();
+        fs::write(root.join("recipes/libs/zlib/zlib_1.3.gr"), "A = \"1\"\n").unwrap();
+        fs::write(root.join("recipes/libs/zlib/files/fix.patch"), "p").unwrap();
+        fs::write(root.join("classes/make.grclass"), "").unwrap();
+        fs::write(root.join(".hidden"), "").unwrap();
+        std::os::unix::fs::symlink("classes/make.grclass", root.join("link")).unwrap();
+        (tmp, root)
+    }
+
+    /// A named change, and how many directories it makes the walk list.
+    type Change = (&'static str, usize, Box<dyn Fn(&Path)>);
+
+    #[test]
+    fn a_kept_listing_is_used_until_its_directory_changes() {
+        let (_tmp, root) = tree();
+        let kept = tempfile::tempdir().unwrap();
+        let file = kept.path().join("listing");
+        let later = (now().0 + 86_400, 0);
+        let truth = |root: &Path| seen(root, None).0;
+        // Each change, made to an aged tree whose listing was kept: the
+        // walk with the kept listing sees what a walk without it sees, and
+        // lists again only what changed.
+        let changes: Vec<Change> = vec![
+            ("nothing", 0, Box::new(|_| {})),
+            ("a new file", 1, Box::new(|r| fs::write(r.join("classes/new.grclass"), "").unwrap())),
+            ("a removed file", 1, Box::new(|r| fs::remove_file(r.join("classes/new.grclass")).unwrap())),
+            ("a rename", 1, Box::new(|r| fs::rename(r.join("recipes/libs/zlib/zlib_1.3.gr"), r.join("recipes/libs/zlib/zlib_1.4.gr")).unwrap())),
+            ("a move between directories", 2, Box::new(|r| fs::rename(r.join("recipes/libs/zlib/files/fix.patch"), r.join("classes/fix.patch")).unwrap())),
+            ("a new directory", 2, Box::new(|r| {
+                fs::create_dir(r.join("recipes/apps")).unwrap();
+                fs::write(r.join("recipes/apps/app_1.gr"), "").unwrap();
+            })),
+            ("a file become a directory", 2, Box::new(|r| {
+                fs::remove_file(r.join("classes/fix.patch")).unwrap();
+                fs::create_dir(r.join("classes/fix.patch")).unwrap();
+            })),
+            ("a directory become a symlink", 1, Box::new(|r| {
+                fs::remove_dir_all(r.join("recipes/apps")).unwrap();
+                std::os::unix::fs::symlink("libs", r.join("recipes/apps")).unwrap();
+            })),
+            ("a directory removed", 1, Box::new(|r| fs::remove_dir_all(r.join("recipes/libs/zlib/files")).unwrap())),
+        ];
+        for (what, listed, change) in changes {
+            age(&root);
+            keep(&root, &file, later);
+            change(&root);
+            let bytes = fs::read(&file).unwrap();
+            let known = Known::parse(&bytes);
+            assert!(!known.is_empty());
+            let (got, n) = seen(&root, Some(&known));
+            assert_eq!(got, truth(&root), "after {what}");
+            assert_eq!(n, listed, "directories listed again after {what}");
+        }
+        // A file's own edit shows in its stamp, not in its directory's.
+        age(&root);
+        keep(&root, &file, later);
+        let stamp = |r: &Path| walk(r, None).unwrap()[0].entries.iter().find(|e| *e.name == *OsStr::new("link")).map(|e| e.kind);
+        assert_eq!(stamp(&root), Some(Kind::Other));
+        let bytes = fs::read(&file).unwrap();
+        let known = Known::parse(&bytes);
+        let before = walk(&root, Some(&known)).unwrap();
+        fs::write(root.join("classes/make.grclass"), "X = \"1\"\n").unwrap();
+        let after = walk(&root, Some(&known)).unwrap();
+        let make = |dirs: &[Dir]| {
+            let classes = dirs.iter().find(|d| d.path.ends_with("classes")).unwrap();
+            classes.entries.iter().find(|e| *e.name == *OsStr::new("make.grclass")).unwrap().stamp
+        };
+        assert!(after.iter().all(|d| !d.listed));
+        assert_ne!(make(&before), make(&after));
+    }
+
+    #[test]
+    fn a_directory_changed_near_the_walk_is_listed_again() {
+        let (_tmp, root) = tree();
+        let file = root.join("kept");
+        // Kept as if the walk had started in the tick the directories
+        // last changed: their listing is not trusted, whatever it says.
+        let classes = root.join("classes");
+        let ctime = |p: &Path| {
+            let s = rustix::fs::statx(rustix::fs::CWD, p, AtFlags::empty(), StatxFlags::BASIC_STATS).unwrap();
+            (s.stx_ctime.tv_sec, i64::from(s.stx_ctime.tv_nsec))
+        };
+        let mut dirs = walk(&root, Some(&Known::default())).unwrap();
+        // A listing that lies: `classes` kept without its one file.
+        dirs.iter_mut().find(|d| d.path == classes).unwrap().entries.clear();
+        save(&file, ctime(&classes), dirs.iter()).unwrap();
+        let bytes = fs::read(&file).unwrap();
+        let (got, _) = seen(&root, Some(&Known::parse(&bytes)));
+        assert!(got.contains(&"classes/make.grclass File".to_string()), "{got:?}");
+        // The same lie kept by a walk long after: trusted (which is how
+        // the test knows the kept listing is read at all).
+        save(&file, (ctime(&classes).0 + 86_400, 0), dirs.iter()).unwrap();
+        let bytes = fs::read(&file).unwrap();
+        let (got, _) = seen(&root, Some(&Known::parse(&bytes)));
+        assert!(!got.contains(&"classes/make.grclass File".to_string()), "{got:?}");
+    }
+
+    #[test]
+    fn a_damaged_listing_is_no_listing() {
+        let (_tmp, root) = tree();
+        let (got, listed) = seen(&root, Some(&Known::parse(b"garbage")));
+        assert_eq!(got, seen(&root, None).0);
+        assert_eq!(listed, got.iter().filter(|s| s.ends_with('/')).count());
+    }
+}
