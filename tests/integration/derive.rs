@@ -489,6 +489,16 @@ fn the_kept_listing_of_the_layers_sees_every_change_of_a_directory() {
     edit(root, APP_FILE, "-O2", "-O3");
     fs::File::options().write(true).open(&app).unwrap().set_modified(modified).unwrap();
     check("an edit of the same size with the old modification time");
+    // The recipes left are all unchanged, but one that app needs is gone:
+    // the graph is built again (and fails), not taken from the cache.
+    let zlib = root.join("layer/recipes/libs/zlib_1.4.gr");
+    let text = fs::read_to_string(&zlib).unwrap();
+    fs::remove_file(&zlib).unwrap();
+    let run = crate::support::grove_with(root, &["eval"], &[("GROVE_CACHE_DIR", cache.path().as_os_str())]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(run.stderr.contains("zlib"), "{}", run.stderr);
+    fs::write(&zlib, text).unwrap();
+    check("a recipe removed and put back");
 }
 
 fn hashes_uncached(root: &Path) -> BTreeMap<String, String> {

@@ -24,10 +24,11 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::graph::Parts;
 use crate::recipe::Recipe;
 
 /// Bumped on any change of what is stored.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What a file looked like: enough to notice an edit without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +76,9 @@ struct File {
     /// Every file any entry read, once.
     files: Vec<(PathBuf, Option<Stamp>)>,
     entries: Vec<Entry>,
+    /// The graph built from exactly these entries, in this order, if it
+    /// built without errors.
+    graph: Option<Parts>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -86,13 +90,28 @@ struct Entry {
     value: Recipe,
 }
 
-/// A loaded cache: the entries still valid, by recipe path.
+/// The files an evaluation read.
+pub enum Read {
+    /// Indexes into the loaded cache's files (an entry reused).
+    Kept(Vec<u32>),
+    /// Evaluated this run.
+    Paths(Vec<PathBuf>),
+}
+
+/// A loaded cache: the entries still valid.
 #[derive(Default)]
 pub struct Cache {
     key: [u8; 32],
-    /// By the recipe's path as bytes (hashing a `PathBuf` walks its
-    /// components, which showed in profiles).
-    valid: FxHashMap<OsString, (Vec<PathBuf>, Recipe, Vec<PathBuf>)>,
+    files: Vec<(PathBuf, Option<Stamp>)>,
+    /// In the file's order; `None` once stale or taken.
+    entries: Vec<Option<Entry>>,
+    /// Where each entry is, by the recipe's path as bytes (hashing a
+    /// `PathBuf` walks its components); made only when an entry is not at
+    /// the position asked for.
+    index: Option<FxHashMap<OsString, usize>>,
+    graph: Option<Parts>,
+    /// Entries taken at the position asked for.
+    in_place: usize,
     /// Entries dropped because something changed (for the summary).
     pub stale: usize,
     /// Entries valid at load.
@@ -119,15 +138,14 @@ impl Cache {
             return cache;
         }
         let fresh: Vec<bool> = file.files.par_iter().map(|(p, s)| s.is_none_or(|s| stamp_of(p) == Some(s))).collect();
-        for e in file.entries {
-            if e.read.iter().all(|&i| fresh.get(i as usize).copied().unwrap_or(false)) {
-                let read = e.read.iter().map(|&i| file.files[i as usize].0.clone()).collect();
-                cache.valid.insert(e.recipe.into_os_string(), (e.appends, e.value, read));
-                cache.loaded += 1;
-            } else {
-                cache.stale += 1;
-            }
-        }
+        cache.entries = file
+            .entries
+            .into_iter()
+            .map(|e| e.read.iter().all(|&i| fresh.get(i as usize).copied().unwrap_or(false)).then_some(e))
+            .collect();
+        cache.loaded = cache.entries.iter().flatten().count();
+        cache.stale = cache.entries.len() - cache.loaded;
+        (cache.files, cache.graph) = (file.files, file.graph);
         cache
     }
 
@@ -140,44 +158,72 @@ impl Cache {
         self.loaded == 0
     }
 
-    /// The cached recipe for this file and appends, if still valid.
     /// Takes the cached recipe for this file and appends out of the cache,
-    /// if still valid, with the files it read.
-    pub fn take(&mut self, recipe: &Path, appends: &[PathBuf]) -> Option<(Recipe, Vec<PathBuf>)> {
-        let (a, _, _) = self.valid.get(recipe.as_os_str())?;
-        if a.as_slice() != appends {
+    /// if still valid, with the files it read; `position` is where the
+    /// recipe is in the workspace (where a cache of the same workspace has
+    /// it).
+    pub fn take(&mut self, position: usize, recipe: &Path, appends: &[PathBuf]) -> Option<(Recipe, Read)> {
+        let here = self.entries.get(position).and_then(Option::as_ref).is_some_and(|e| e.recipe == recipe);
+        let at = if here {
+            position
+        } else {
+            let entries = &self.entries;
+            let index = self.index.get_or_insert_with(|| {
+                let paths = entries.iter().enumerate().filter_map(|(i, e)| Some((e.as_ref()?.recipe.clone().into_os_string(), i)));
+                paths.collect()
+            });
+            *index.get(recipe.as_os_str())?
+        };
+        if self.entries[at].as_ref()?.appends != appends {
             return None;
         }
-        self.valid.remove(recipe.as_os_str()).map(|(_, r, read)| (r, read))
+        let entry = self.entries[at].take()?;
+        self.in_place += usize::from(here);
+        Some((entry.value, Read::Kept(entry.read)))
+    }
+
+    /// The graph kept with the entries, when every entry was valid and
+    /// taken at its position (the workspace has exactly the recipes the
+    /// graph was built from, in that order) and the layers have the same
+    /// priorities.
+    pub fn take_graph(&mut self, recipes: usize, priorities: &[i64]) -> Option<Parts> {
+        let whole = self.stale == 0 && self.in_place == recipes && self.entries.len() == recipes;
+        self.graph.take().filter(|g| whole && g.built_with(priorities))
     }
 
     /// Writes the cache for `entries` (recipe, appends, what it yielded,
-    /// the files it read) atomically: a temporary file renamed into place.
-    /// Stamps come from `stamp_of`; the workspace's were taken before any
-    /// file was read, so a file edited during the evaluation is evaluated
-    /// again next time.
-    pub fn save(
-        &self,
+    /// the files it read) and the graph built from them, atomically.
+    /// Stamps come from `stamp_of` (for files kept, from the cache, which
+    /// found them unchanged); the workspace's were taken before any file
+    /// was read, so a file edited during the evaluation is evaluated again
+    /// next time.
+    pub fn save<'a>(
+        &'a self,
         path: &Path,
-        entries: &[(PathBuf, Vec<PathBuf>, Recipe, Vec<PathBuf>)],
+        entries: impl Iterator<Item = (&'a Path, Vec<PathBuf>, &'a Recipe, &'a Read)>,
+        graph: Option<Parts>,
         stamp_of: &(dyn Fn(&Path) -> Option<Stamp> + Sync),
     ) -> std::io::Result<()> {
         let mut index: FxHashMap<&std::ffi::OsStr, u32> = FxHashMap::default();
         let mut files: Vec<(PathBuf, Option<Stamp>)> = Vec::new();
-        let mut out = Vec::with_capacity(entries.len());
+        let mut out = Vec::new();
         for (recipe, appends, value, read) in entries {
-            let mut ids = Vec::with_capacity(read.len());
-            for p in read {
-                let id = *index.entry(p.as_os_str()).or_insert_with(|| {
-                    let stamp = if crate::project::is_embedded(p) { None } else { stamp_of(p) };
-                    files.push((p.clone(), stamp));
+            let mut id = |p: &'a Path, stamp: &dyn Fn() -> Option<Stamp>| -> u32 {
+                *index.entry(p.as_os_str()).or_insert_with(|| {
+                    files.push((p.to_path_buf(), stamp()));
                     (files.len() - 1) as u32
-                });
-                ids.push(id);
-            }
-            out.push(Entry { recipe: recipe.clone(), appends: appends.clone(), read: ids, value: value.clone() });
+                })
+            };
+            let ids = match read {
+                Read::Kept(ids) => ids.iter().map(|&i| &self.files[i as usize]).map(|(p, s)| id(p, &|| *s)).collect(),
+                Read::Paths(paths) => paths
+                    .iter()
+                    .map(|p| id(p, &|| if crate::project::is_embedded(p) { None } else { stamp_of(p) }))
+                    .collect(),
+            };
+            out.push(Entry { recipe: recipe.to_path_buf(), appends, read: ids, value: value.clone() });
         }
-        let file = File { format: FORMAT, key: self.key, files, entries: out };
+        let file = File { format: FORMAT, key: self.key, files, entries: out, graph };
         let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
         write_atomically(path, &bytes)
     }

@@ -24,7 +24,7 @@ use crate::providers;
 use crate::recipe::Recipe;
 
 /// Why one recipe needs another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Edge {
     /// `BUILD_BASE`.
     Base,
@@ -49,7 +49,7 @@ impl Edge {
 }
 
 /// What the configuration's control lists make of a recipe.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum State {
     /// Built when something needs it.
     Ready,
@@ -73,6 +73,28 @@ pub struct Graph {
     /// Derivation hashes; `None` for skipped recipes.
     pub hashes: Vec<Option<DrvHash>>,
     by_name: FxHashMap<String, usize>,
+}
+
+/// What a graph is made of besides its recipes, kept by the evaluation
+/// cache: when every recipe comes from the cache unchanged, so does this.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct Parts {
+    /// The layers' priorities it was built with.
+    priorities: Vec<i64>,
+    /// The recipe file chosen for each name (indexes into the workspace's
+    /// recipes), in graph order.
+    chosen: Vec<u32>,
+    /// Edges in the graph's order (so neighbours come out in the same order).
+    edges: Vec<(u32, u32, Edge)>,
+    states: Vec<State>,
+    hashes: Vec<Option<DrvHash>>,
+}
+
+impl Parts {
+    /// Whether these parts were built with layers of these priorities.
+    pub fn built_with(&self, priorities: &[i64]) -> bool {
+        self.priorities == priorities
+    }
 }
 
 /// What choosing and resolving read from the configuration: every
@@ -168,6 +190,35 @@ impl Graph {
         let states = states(&recipes, &edges);
         let hashes = hashes(&recipes, &build, &states);
         Ok(Graph { recipes, edges, states, hashes, by_name })
+    }
+
+    /// What the graph is made of besides its recipes; `priorities` are
+    /// the layers' it was built with.
+    pub fn parts(&self, priorities: Vec<i64>) -> Parts {
+        let edges = self.edges.raw_edges().iter().map(|e| (e.source().index() as u32, e.target().index() as u32, e.weight));
+        Parts {
+            priorities,
+            chosen: self.recipes.iter().map(|r| r.file as u32).collect(),
+            edges: edges.collect(),
+            states: self.states.clone(),
+            hashes: self.hashes.clone(),
+        }
+    }
+
+    /// The graph `parts` were taken from, given every recipe file's recipe
+    /// (by index into the workspace's recipes, each with its `file` set).
+    pub fn from_parts(parts: Parts, all: Vec<Recipe>) -> Graph {
+        let mut all: Vec<Option<Recipe>> = all.into_iter().map(Some).collect();
+        let recipes: Vec<Recipe> = parts.chosen.iter().filter_map(|&i| all.get_mut(i as usize)?.take()).collect();
+        let mut edges: DiGraph<usize, Edge> = DiGraph::with_capacity(recipes.len(), parts.edges.len());
+        for i in 0..recipes.len() {
+            edges.add_node(i);
+        }
+        for (from, to, edge) in parts.edges {
+            edges.add_edge(NodeIndex::new(from as usize), NodeIndex::new(to as usize), edge);
+        }
+        let by_name = recipes.iter().enumerate().map(|(i, r)| (r.pn.clone(), i)).collect();
+        Graph { recipes, edges, states: parts.states, hashes: parts.hashes, by_name }
     }
 
     /// The recipe whose `PN` is `pn`, exactly.

@@ -14,7 +14,7 @@ use grove_eval::{Base, DataStore, Evaluated, FsLoader, Options, RecipeInput, Ses
 use grove_syntax::SourceMap;
 use rayon::prelude::*;
 
-use crate::cache::{self, Cache, Stats};
+use crate::cache::{self, Cache, Read, Stats};
 use crate::error::DeriveError;
 use crate::graph::{Graph, Preferences};
 use crate::layer::{RecipeFile, Workspace};
@@ -223,10 +223,10 @@ impl Project {
         let appends_of = |i: usize| -> Vec<PathBuf> {
             recipes[i].appends.iter().map(|&a| self.workspace.appends[a].path.clone()).collect()
         };
-        let mut slots: Vec<Option<(Recipe, Vec<PathBuf>)>> = vec![None; recipes.len()];
+        let mut slots: Vec<Option<(Recipe, Read)>> = (0..recipes.len()).map(|_| None).collect();
         let mut misses = Vec::new();
         for (i, r) in recipes.iter().enumerate() {
-            match loaded.as_mut().and_then(|c| c.take(&r.path, &appends_of(i))) {
+            match loaded.as_mut().and_then(|c| c.take(i, &r.path, &appends_of(i))) {
                 Some((recipe, read)) => slots[i] = Some((Recipe { file: i, ..recipe }, read)),
                 None => misses.push(i),
             }
@@ -238,7 +238,7 @@ impl Project {
                 Origin::Path(p) => Some(p.clone()),
                 Origin::Url(_) => None,
             }));
-            Ok((detail.recipe, read))
+            Ok((detail.recipe, Read::Paths(read)))
         });
         let mut errors = Vec::new();
         for (&i, r) in misses.iter().zip(results) {
@@ -251,19 +251,27 @@ impl Project {
             return Err(errors);
         }
         let stats = Stats { reused: recipes.len() - misses.len(), evaluated: misses.len() };
-        let slots: Vec<(Recipe, Vec<PathBuf>)> = slots.into_iter().flatten().collect();
-        if let (Some(cache), Some((path, _))) = (&loaded, cache) {
-            if !misses.is_empty() || cache.stale > 0 || cache.len() != slots.len() {
-                let entries: Vec<_> = slots
-                    .iter()
-                    .map(|(r, read)| (recipes[r.file].path.clone(), appends_of(r.file), r.clone(), read.clone()))
-                    .collect();
-                // A cache that cannot be written costs time, never results.
-                let _ = cache.save(path, &entries, &stamp_of);
-            }
+        // No errors: slot `i` holds recipe file `i`.
+        let (values, reads): (Vec<Recipe>, Vec<Read>) = slots.into_iter().flatten().unzip();
+        let priorities: Vec<i64> = workspace.layers.iter().map(|l| l.priority).collect();
+        // Every recipe from the cache, unchanged: so is the graph.
+        if let Some(parts) = loaded.as_mut().and_then(|c| c.take_graph(recipes.len(), &priorities)) {
+            return Ok((Graph::from_parts(parts, values), stats));
         }
-        let graph = Graph::build(&self.workspace, slots.into_iter().map(|(r, _)| r).collect(), &Preferences::of(&base.store))?;
-        Ok((graph, stats))
+        let Some((cache, (path, _))) = loaded.zip(cache) else {
+            return Ok((Graph::build(workspace, values, &Preferences::of(&base.store))?, stats));
+        };
+        let changed = !misses.is_empty() || cache.stale > 0 || cache.len() != values.len();
+        let kept = values.clone();
+        let graph = Graph::build(workspace, values, &Preferences::of(&base.store));
+        // Errors are not kept: the entries are, when they changed.
+        if changed || graph.is_ok() {
+            let parts = graph.as_ref().ok().map(|g| g.parts(priorities));
+            let entries = kept.iter().zip(&reads).map(|(r, read)| (recipes[r.file].path.as_path(), appends_of(r.file), r, read));
+            // A cache that cannot be written costs time, never results.
+            let _ = cache.save(path, entries, parts, &stamp_of);
+        }
+        Ok((graph?, stats))
     }
 }
 
