@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use grove_derive::{Configuration, DeriveError, Project, Workspace};
+use grove_derive::{Configuration, DeriveError, Layers, Project, Workspace};
 
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ConfigArgs {
@@ -47,6 +47,11 @@ pub struct ConfigArgs {
 impl ConfigArgs {
     /// The project: grove.conf (given or found) and the layers.
     pub fn project(&self) -> Result<Project, DeriveError> {
+        self.walk(self.layers()?)
+    }
+
+    /// grove.conf (given or found) and the layers, not yet walked.
+    pub fn layers(&self) -> Result<Layers, DeriveError> {
         let conf = match &self.workspace {
             Some(f) => Some(f.clone()),
             None => std::env::current_dir().ok().and_then(|d| Workspace::find(&d)),
@@ -54,11 +59,15 @@ impl ConfigArgs {
         if conf.is_none() && self.layers.is_empty() {
             return Err(DeriveError::NoWorkspace { dir: std::env::current_dir().unwrap_or_default() });
         }
+        Workspace::layers(conf.as_deref(), &self.layers)
+    }
+
+    /// The project of `layers`, walked.
+    pub fn walk(&self, layers: Layers) -> Result<Project, DeriveError> {
         // The layers' listing is kept beside the evaluation cache, and
         // like it, not used with --no-cache.
         let cache = if self.no_cache { None } else { crate::evaluation::cache_dir() };
-        let workspace = Workspace::open_cached(conf.as_deref(), &self.layers, cache.as_deref())?;
-        Ok(Project::new(workspace))
+        Ok(Project::new(layers.walk(cache.as_deref())?))
     }
 
     pub fn configuration(&self) -> Result<Configuration, DeriveError> {

@@ -31,13 +31,15 @@ pub struct Args {
 
 pub fn run(args: Args) -> Outcome {
     let started = Instant::now();
-    let project = match args.config.project() {
-        Ok(p) => p,
-        Err(e) => return render::fail_derive(e),
-    };
     let config = match args.config.configuration() {
         Ok(c) => c,
         Err(e) => return render::fail_derive(e),
+    };
+    // Without --matrix, the one configuration's cache is read while the
+    // layers are walked.
+    let (project, mut reading) = match evaluation::open(&args.config, (!args.matrix).then_some(&config)) {
+        Ok(opened) => opened,
+        Err(outcome) => return outcome,
     };
     for append in project.workspace.dangling_appends() {
         eprintln!(
@@ -62,7 +64,11 @@ pub fn run(args: Args) -> Outcome {
     let mut count = 0;
     let mut reused = 0;
     for config in &configs {
-        let evaluation = match evaluation::evaluate_in(&project, config, !args.config.no_cache) {
+        let evaluation = match reading.take() {
+            Some(reading) => evaluation::evaluate_with(&project, config, Some(reading)),
+            None => evaluation::evaluate_in(&project, config, !args.config.no_cache),
+        };
+        let evaluation = match evaluation {
             Ok(e) => e,
             Err(outcome) => return outcome,
         };

@@ -1,10 +1,10 @@
 //! Evaluating a workspace into a derivation graph, for every command that
 //! needs one; errors are rendered here, all of them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use grove_derive::cache::Stats;
-use grove_derive::{Configuration, DeriveError, Graph, Project};
+use grove_derive::cache::{Reading, Stats};
+use grove_derive::{Configuration, DeriveError, Graph, Layer, Project};
 use grove_eval::{Base, Options};
 
 use crate::Outcome;
@@ -62,18 +62,35 @@ pub fn fail_all(errors: Vec<DeriveError>) -> Outcome {
 
 /// Opens the project the arguments name and evaluates one configuration.
 pub fn evaluate(args: &ConfigArgs) -> Result<(Project, Evaluation), Outcome> {
-    let project = args.project().map_err(render::fail_derive)?;
     let config = args.configuration().map_err(render::fail_derive)?;
-    let evaluation = evaluate_in(&project, &config, !args.no_cache)?;
+    let (project, reading) = open(args, Some(&config))?;
+    let evaluation = evaluate_with(&project, &config, reading)?;
     Ok((project, evaluation))
+}
+
+/// Opens the project the arguments name; with `config`, its evaluation
+/// cache is read while the layers are walked.
+pub fn open(args: &ConfigArgs, config: Option<&Configuration>) -> Result<(Project, Option<Reading>), Outcome> {
+    let layers = args.layers().map_err(render::fail_derive)?;
+    let file = config.filter(|_| !args.no_cache).and_then(|c| cache_file(layers.conf.as_deref(), &layers.layers, c));
+    let reading = file.map(Reading::start);
+    let project = args.walk(layers).map_err(render::fail_derive)?;
+    Ok((project, reading))
 }
 
 /// Evaluates one configuration of an opened project.
 pub fn evaluate_in(project: &Project, config: &Configuration, cached: bool) -> Result<Evaluation, Outcome> {
+    let ws = &project.workspace;
+    let reading = cached.then(|| cache_file(ws.conf.as_deref(), &ws.layers, config)).flatten().map(Reading::start);
+    evaluate_with(project, config, reading)
+}
+
+/// Evaluates one configuration of an opened project, with the evaluation
+/// cache `reading` reads.
+pub fn evaluate_with(project: &Project, config: &Configuration, reading: Option<Reading>) -> Result<Evaluation, Outcome> {
     let base = project.configure(config, &Options::default()).map_err(render::fail_derive)?;
-    let cache = cached.then(|| cache_file(project, config)).flatten();
-    let key = cache.as_ref().map(|_| project.cache_key(&build_id(), config, &base));
-    let (graph, stats) = project.graph_cached(&base, cache.as_deref().zip(key)).map_err(fail_all)?;
+    let cache = reading.map(|r| (r, project.cache_key(&build_id(), config, &base)));
+    let (graph, stats) = project.graph_cached(&base, cache).map_err(fail_all)?;
     let axes = Axes::of(&base);
     Ok(Evaluation { base, graph, axes, stats })
 }
@@ -86,13 +103,12 @@ pub fn cache_dir() -> Option<PathBuf> {
         .or_else(|| env("HOME").map(|h| h.join(".cache/grove")))
 }
 
-/// Where the cache of this workspace and configuration lives; `None` when
-/// there is no home for caches.
-fn cache_file(project: &Project, config: &Configuration) -> Option<PathBuf> {
+/// Where the cache of the workspace `conf` with `layers`, in this
+/// configuration, lives; `None` when there is no home for caches.
+fn cache_file(conf: Option<&Path>, layers: &[Layer], config: &Configuration) -> Option<PathBuf> {
     let dir = cache_dir()?;
     let mut h = blake3::Hasher::new();
-    let ws = &project.workspace;
-    for p in ws.conf.iter().chain(ws.layers.iter().map(|l| &l.root)) {
+    for p in conf.iter().copied().chain(layers.iter().map(|l| l.root.as_path())) {
         h.update(p.as_os_str().as_encoded_bytes());
         h.update(b"\0");
     }

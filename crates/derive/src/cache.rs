@@ -125,15 +125,34 @@ pub struct Stats {
     pub evaluated: usize,
 }
 
+/// A cache file being read and decoded on another thread: started before
+/// the layers are walked (which it does not need), it is ready when the
+/// stamps it is checked against are.
+pub struct Reading {
+    path: PathBuf,
+    thread: std::thread::JoinHandle<Option<File>>,
+}
+
+impl Reading {
+    pub fn start(path: PathBuf) -> Reading {
+        let file = path.clone();
+        let thread = std::thread::spawn(move || postcard::from_bytes::<File>(&std::fs::read(file).ok()?).ok());
+        Reading { path, thread }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 impl Cache {
-    /// Reads the cache at `path` for `key`; an absent, unreadable, foreign
-    /// or outdated file is an empty cache (a cache can only save work).
-    /// `stamp_of` says what a file looks like now (the workspace knows most
-    /// files already; others are looked up).
-    pub fn load(path: &Path, key: [u8; 32], stamp_of: &(dyn Fn(&Path) -> Option<Stamp> + Sync)) -> Cache {
+    /// The cache `reading` reads, for `key`; an absent, unreadable,
+    /// foreign or outdated file is an empty cache (a cache can only save
+    /// work). `stamp_of` says what a file looks like now (the workspace
+    /// knows most files already; others are looked up).
+    pub fn load(reading: Reading, key: [u8; 32], stamp_of: &(dyn Fn(&Path) -> Option<Stamp> + Sync)) -> Cache {
         let mut cache = Cache { key, ..Cache::default() };
-        let Ok(bytes) = std::fs::read(path) else { return cache };
-        let Ok(file) = postcard::from_bytes::<File>(&bytes) else { return cache };
+        let Some(file) = reading.thread.join().ok().flatten() else { return cache };
         if file.format != FORMAT || file.key != key {
             return cache;
         }

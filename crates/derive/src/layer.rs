@@ -90,6 +90,12 @@ impl Workspace {
     /// [`Workspace::open`], keeping the layers' listing in `cache_dir`
     /// between runs (see [`crate::walk`]).
     pub fn open_cached(conf: Option<&Path>, extra: &[PathBuf], cache_dir: Option<&Path>) -> Result<Workspace, DeriveError> {
+        Workspace::layers(conf, extra)?.walk(cache_dir)
+    }
+
+    /// The first half of [`Workspace::open`]: the workspace file and the
+    /// layers, not yet walked.
+    pub fn layers(conf: Option<&Path>, extra: &[PathBuf]) -> Result<Layers, DeriveError> {
         let conf = conf.map(canonical).transpose()?;
         let mut roots = Vec::new();
         if let Some(conf) = &conf {
@@ -112,30 +118,7 @@ impl Workspace {
         }
         check_layers(&layers)?;
         layers.sort_by_key(|l| l.priority);
-        let started = walk::now();
-        let file = cache_dir.map(|dir| listing_file(dir, &layers));
-        let bytes = file.as_ref().and_then(|f| std::fs::read(f).ok()).unwrap_or_default();
-        let known = file.as_ref().map(|_| Known::parse(&bytes));
-        let walked = layers.iter().map(|l| walk::walk(&l.root, known.as_ref())).collect::<Result<Vec<_>, _>>()?;
-        if let (Some(file), Some(known)) = (&file, &known) {
-            let all = || walked.iter().flatten();
-            if all().count() != known.len() || all().any(|d| d.listed) {
-                // A listing that cannot be kept costs time, never results.
-                let _ = walk::save(file, started, all());
-            }
-        }
-        let mut workspace = Workspace {
-            conf,
-            layers,
-            recipes: Vec::new(),
-            appends: Vec::new(),
-            roots: Vec::new(),
-            others: [0; 32],
-            listing: Arc::default(),
-            stamps: Vec::new(),
-        };
-        workspace.scan(&walked);
-        Ok(workspace)
+        Ok(Layers { conf, layers })
     }
 
     /// The stamp the walk took of a file of the layers.
@@ -151,12 +134,16 @@ impl Workspace {
     /// Reads what the walk of each layer found: the listing, the stamps,
     /// recipes, appends, roots and the other files, in walk order.
     fn scan(&mut self, walked: &[Vec<Dir>]) {
-        let mut listing = Listing::default();
+        let all = || walked.iter().flatten();
+        let entries = all().map(|d| d.entries.len()).sum();
+        let names = all().flat_map(|d| &d.entries).map(|e| e.name.len()).sum();
+        let mut listing = Listing::with_capacity(all().count(), entries, names);
+        self.stamps.reserve(entries);
         let mut others = blake3::Hasher::new_derive_key("grove 2026 other files of the layers");
         for (layer, dirs) in walked.iter().enumerate() {
             let mut at = 0;
             while at < dirs.len() {
-                self.scan_dir(layer, dirs, &mut at, &mut listing, &mut others);
+                self.scan_dir(layer, dirs, &mut at, None, &mut listing, &mut others);
             }
         }
         self.listing = Arc::new(listing);
@@ -169,18 +156,27 @@ impl Workspace {
     }
 
     /// `dirs[*at]`, then each directory below it where its name comes
-    /// (the walk's order: a directory before what is below it).
-    fn scan_dir(&mut self, layer: usize, dirs: &[Dir], at: &mut usize, listing: &mut Listing, others: &mut blake3::Hasher) {
+    /// (the walk's order: a directory before what is below it); `top` is
+    /// the layer's top directory it is in (`None`: the layer's own).
+    fn scan_dir(&mut self, layer: usize, dirs: &[Dir], at: &mut usize, top: Option<Top>, listing: &mut Listing, others: &mut blake3::Hasher) {
         let dir = &dirs[*at];
         *at += 1;
         let first = listing.add_dir(&dir.path, dir.entries.iter().map(|e| (&*e.name, e.kind)));
         self.stamps.resize(listing.len(), None);
-        let top = Top::of(&self.layers[layer].root, &dir.path);
+        let mut listed = false;
         for (i, entry) in dir.entries.iter().enumerate() {
             match entry.kind {
-                Kind::Dir => self.scan_dir(layer, dirs, at, listing, others),
+                Kind::Dir => {
+                    let below = top.unwrap_or(match entry.name.as_bytes() {
+                        b"recipes" => Top::Recipes,
+                        b"roots" => Top::Roots,
+                        _ => Top::Other,
+                    });
+                    self.scan_dir(layer, dirs, at, Some(below), listing, others);
+                }
                 Kind::Other => {}
                 Kind::File => {
+                    let top = top.unwrap_or(Top::Other);
                     self.stamps[first + i] = entry.stamp;
                     let name = entry.name.to_str().unwrap_or_default();
                     let path = || dir.path.join(&entry.name);
@@ -198,9 +194,13 @@ impl Workspace {
                         }
                         (Top::Roots, _, _) if name.ends_with(".grroot") => self.roots.push(path()),
                         _ => {
-                            // Paths hold no NUL: each ends at one.
-                            others.update(dir.path.as_os_str().as_bytes());
-                            others.update(b"/");
+                            // Paths hold no NUL: each directory's, then
+                            // each name, ends at one.
+                            if !std::mem::replace(&mut listed, true) {
+                                others.update(b"\0");
+                                others.update(dir.path.as_os_str().as_bytes());
+                                others.update(b"\0");
+                            }
                             others.update(entry.name.as_bytes());
                             others.update(b"\0");
                         }
@@ -226,6 +226,47 @@ impl Workspace {
     }
 }
 
+/// A workspace's layers, read but not yet walked (see [`Workspace::layers`]).
+#[derive(Debug, Clone)]
+pub struct Layers {
+    /// `grove.conf`, if there is one.
+    pub conf: Option<PathBuf>,
+    /// Every layer, lowest priority first.
+    pub layers: Vec<Layer>,
+}
+
+impl Layers {
+    /// Walks the layers (see [`crate::walk`]; the listing is kept in
+    /// `cache_dir`, if given) into the workspace.
+    pub fn walk(self, cache_dir: Option<&Path>) -> Result<Workspace, DeriveError> {
+        let started = walk::now();
+        let file = cache_dir.map(|dir| listing_file(dir, &self.layers));
+        let bytes = file.as_ref().and_then(|f| std::fs::read(f).ok()).unwrap_or_default();
+        let known = file.as_ref().map(|_| Known::parse(&bytes));
+        let walked = self.layers.iter().map(|l| walk::walk(&l.root, known.as_ref())).collect::<Result<Vec<_>, _>>()?;
+        if let (Some(file), Some(known)) = (&file, &known) {
+            let all = || walked.iter().flatten();
+            if all().count() != known.len() || all().any(|d| d.listed) {
+                // A listing that cannot be kept costs time, never results.
+                let _ = walk::save(file, started, all());
+            }
+        }
+        let Layers { conf, layers } = self;
+        let mut workspace = Workspace {
+            conf,
+            layers,
+            recipes: Vec::new(),
+            appends: Vec::new(),
+            roots: Vec::new(),
+            others: [0; 32],
+            listing: Arc::default(),
+            stamps: Vec::new(),
+        };
+        workspace.scan(&walked);
+        Ok(workspace)
+    }
+}
+
 /// `name_1.2.grappend` matches `name_1.2.gr`; `name_%.grappend` (or
 /// `name_1.%`) matches every version that starts with what precedes `%`.
 pub fn append_matches(pattern: &str, recipe_stem: &str) -> bool {
@@ -246,18 +287,6 @@ enum Top {
     Roots,
     /// Any other, or the layer's own directory.
     Other,
-}
-
-impl Top {
-    /// The top directory of `dir`, a directory of the layer at `root`.
-    fn of(root: &Path, dir: &Path) -> Top {
-        let first = dir.strip_prefix(root).ok().and_then(|rel| rel.components().next());
-        match first.map(|c| c.as_os_str().as_bytes()) {
-            Some(b"recipes") => Top::Recipes,
-            Some(b"roots") => Top::Roots,
-            _ => Top::Other,
-        }
-    }
 }
 
 /// Where the listing of `layers` is kept, in `cache_dir`.

@@ -14,7 +14,7 @@ pub mod version;
 pub mod walk;
 
 pub use error::DeriveError;
-pub use layer::{AppendFile, Layer, RecipeFile, Workspace};
+pub use layer::{AppendFile, Layer, Layers, RecipeFile, Workspace};
 pub mod project;
 pub mod providers;
 

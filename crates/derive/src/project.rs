@@ -14,7 +14,7 @@ use grove_eval::{Base, DataStore, Evaluated, FsLoader, Options, RecipeInput, Ses
 use grove_syntax::SourceMap;
 use rayon::prelude::*;
 
-use crate::cache::{self, Cache, Read, Stats};
+use crate::cache::{self, Cache, Read, Reading, Stats};
 use crate::error::DeriveError;
 use crate::graph::{Graph, Preferences};
 use crate::layer::{RecipeFile, Workspace};
@@ -213,12 +213,13 @@ impl Project {
         cache::key(build, &config.settings(), &base.files, &self.workspace.others)
     }
 
-    /// [`Project::graph`], reusing what the cache file at `cache.0` (for
-    /// key `cache.1`) still holds, and saving what was evaluated anew.
-    pub fn graph_cached(&self, base: &Base, cache: Option<(&Path, [u8; 32])>) -> Result<(Graph, Stats), Vec<DeriveError>> {
+    /// [`Project::graph`], reusing what the cache file `cache.0` reads
+    /// (for key `cache.1`) still holds, and saving what was evaluated anew.
+    pub fn graph_cached(&self, base: &Base, cache: Option<(Reading, [u8; 32])>) -> Result<(Graph, Stats), Vec<DeriveError>> {
         let workspace = &self.workspace;
         let stamp_of = |p: &Path| workspace.stamp(p).or_else(|| cache::Stamp::of(p));
-        let mut loaded = cache.map(|(path, key)| Cache::load(path, key, &stamp_of));
+        let file = cache.as_ref().map(|(reading, _)| reading.path().to_path_buf());
+        let mut loaded = cache.map(|(reading, key)| Cache::load(reading, key, &stamp_of));
         let recipes = &self.workspace.recipes;
         let appends_of = |i: usize| -> Vec<PathBuf> {
             recipes[i].appends.iter().map(|&a| self.workspace.appends[a].path.clone()).collect()
@@ -258,7 +259,7 @@ impl Project {
         if let Some(parts) = loaded.as_mut().and_then(|c| c.take_graph(recipes.len(), &priorities)) {
             return Ok((Graph::from_parts(parts, values), stats));
         }
-        let Some((cache, (path, _))) = loaded.zip(cache) else {
+        let Some((cache, path)) = loaded.zip(file) else {
             return Ok((Graph::build(workspace, values, &Preferences::of(&base.store))?, stats));
         };
         let changed = !misses.is_empty() || cache.stale > 0 || cache.len() != values.len();
@@ -269,7 +270,7 @@ impl Project {
             let parts = graph.as_ref().ok().map(|g| g.parts(priorities));
             let entries = kept.iter().zip(&reads).map(|(r, read)| (recipes[r.file].path.as_path(), appends_of(r.file), r, read));
             // A cache that cannot be written costs time, never results.
-            let _ = cache.save(path, entries, parts, &stamp_of);
+            let _ = cache.save(&path, entries, parts, &stamp_of);
         }
         Ok((graph?, stats))
     }

@@ -277,50 +277,46 @@ fn children<'k>(
     known: Option<&Known<'k>>,
     listed: bool,
 ) -> Result<Vec<Dir<'k>>, Fault> {
-    // Entries are looked at in parallel, in runs kept in order.
-    let runs: Vec<Result<Run<'k>, Fault>> = names
+    // Entries are looked at in parallel, kept in order.
+    let visited: Vec<Result<Visited<'k>, Fault>> = names
         .into_par_iter()
-        .fold(
-            || Ok((Vec::new(), Vec::new())),
-            |run, (name, kind)| {
-                let (mut entries, mut below) = run?;
-                let at = rel.join(&name);
-                let (kind, stamp) = match kind {
-                    Kind::Dir => {
-                        below.extend(walk_dir(base, &at, path.join(&name), known)?);
+        .map(|(name, kind)| {
+            let at = rel.join(&name);
+            let mut below = Vec::new();
+            let (kind, stamp) = match kind {
+                Kind::Dir => {
+                    below = walk_dir(base, &at, path.join(&name), known)?;
+                    (Kind::Dir, None)
+                }
+                Kind::Other => (Kind::Other, None),
+                Kind::File => match stat(base, &at) {
+                    Some((FileType::RegularFile, stamp)) => (Kind::File, Some(stamp)),
+                    Some((FileType::Directory, _)) if listed => {
+                        below = walk_dir(base, &at, path.join(&name), known)?;
                         (Kind::Dir, None)
                     }
-                    Kind::Other => (Kind::Other, None),
-                    Kind::File => match stat(base, &at) {
-                        Some((FileType::RegularFile, stamp)) => (Kind::File, Some(stamp)),
-                        Some((FileType::Directory, _)) if listed => {
-                            below.extend(walk_dir(base, &at, path.join(&name), known)?);
-                            (Kind::Dir, None)
-                        }
-                        _ if !listed => return Err(Fault::Changed),
-                        Some(_) => (Kind::Other, None),
-                        // Gone since it was listed: a file without a stamp.
-                        None => (Kind::File, None),
-                    },
-                };
-                entries.push(Entry { name, kind, stamp });
-                Ok((entries, below))
-            },
-        )
+                    _ if !listed => return Err(Fault::Changed),
+                    Some(_) => (Kind::Other, None),
+                    // Gone since it was listed: a file without a stamp.
+                    None => (Kind::File, None),
+                },
+            };
+            Ok((Entry { name, kind, stamp }, below))
+        })
         .collect();
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(visited.len());
     let mut dirs = vec![Dir { path: path.to_path_buf(), stamp: None, entries: Vec::new(), listed }];
-    for run in runs {
-        let (e, d) = run?;
-        entries.extend(e);
-        dirs.extend(d);
+    for v in visited {
+        let (entry, below) = v?;
+        entries.push(entry);
+        dirs.extend(below);
     }
     dirs[0].entries = entries;
     Ok(dirs)
 }
 
-/// Some of a directory's entries, in order, and the directories below them.
-type Run<'k> = (Vec<Entry<'k>>, Vec<Dir<'k>>);
+/// An entry of a directory, and the directories below it.
+type Visited<'k> = (Entry<'k>, Vec<Dir<'k>>);
 
 /// What `rel` below `base` is, and its stamp; `None` if it cannot be read.
 fn stat(base: &OwnedFd, rel: &Path) -> Option<(FileType, Stamp)> {

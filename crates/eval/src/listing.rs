@@ -49,6 +49,16 @@ pub(crate) enum Listed {
 }
 
 impl Listing {
+    /// An empty listing with room for `dirs` directories, `entries`
+    /// entries and their names' `bytes`.
+    pub fn with_capacity(dirs: usize, entries: usize, bytes: usize) -> Listing {
+        Listing {
+            dirs: FxHashMap::with_capacity_and_hasher(dirs, Default::default()),
+            entries: Vec::with_capacity(entries),
+            names: Vec::with_capacity(bytes),
+        }
+    }
+
     /// Records the directory `dir` and every entry in it (dot names
     /// aside), in any order; returns the index of its first entry (the
     /// others follow in name order). A directory recorded twice keeps its
