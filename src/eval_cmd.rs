@@ -4,7 +4,8 @@
 use std::io::Write;
 use std::time::Instant;
 
-use grove_derive::{Edge, State};
+use grove_derive::{Edge, Graph, State};
+use rayon::prelude::*;
 
 use crate::Outcome;
 use crate::config_args::ConfigArgs;
@@ -99,50 +100,59 @@ pub fn run(args: Args) -> Outcome {
 }
 
 fn print_table(out: &mut impl Write, e: &Evaluation) -> std::io::Result<()> {
-    let ids: Vec<String> = (0..e.graph.recipes.len()).map(|i| e.id(i)).collect();
+    // Lines are made in parallel (ten thousand ids and sorted needs are
+    // most of a no-op's printing), then written in order.
+    // (The evaluation's store is not shared between threads: its graph is.)
+    let (graph, axes) = (&e.graph, &e.axes);
+    let ids: Vec<String> = (0..graph.recipes.len()).into_par_iter().map(|i| axes.id(graph, i)).collect();
     let width = ids.iter().map(String::len).max().unwrap_or(0);
-    let mut line = String::new();
-    for (i, id) in ids.iter().enumerate() {
-        line.clear();
-        line.push_str(id);
-        let pad = width - id.len() + 2;
-        let mut first = true;
-        let mut open = |line: &mut String| {
-            if std::mem::take(&mut first) {
-                line.extend(std::iter::repeat_n(' ', pad));
-            }
-        };
-        match &e.graph.states[i] {
-            State::Ready => {}
-            State::Held { by, .. } if *by == e.graph.recipes[i].pn => {
-                open(&mut line);
-                line.push_str("[held] ");
-            }
-            State::Held { by, .. } => {
-                open(&mut line);
-                line.push_str("[held by ");
-                line.push_str(by);
-                line.push_str("] ");
-            }
-            State::Skipped { reason } => {
-                open(&mut line);
-                line.push_str("[skipped: ");
-                line.push_str(reason);
-                line.push_str("] ");
-            }
-        }
-        let mut needs = e.graph.needs(i).filter(|(_, edge)| *edge != Edge::Runtime).peekable();
-        if needs.peek().is_some() {
-            open(&mut line);
-            line.push_str("needs");
-            for (j, _) in needs {
-                line.push(' ');
-                line.push_str(&e.graph.recipes[j].pn);
-            }
-        }
-        writeln!(out, "{}", line.trim_end())?;
+    let lines: Vec<String> = ids.into_par_iter().enumerate().map(|(i, id)| line(graph, i, id, width)).collect();
+    for line in lines {
+        writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// Recipe `i`'s line of the table: its id (padded to `width`), its state,
+/// what it needs.
+fn line(graph: &Graph, i: usize, mut line: String, width: usize) -> String {
+    let pad = width - line.len() + 2;
+    let mut first = true;
+    let mut open = |line: &mut String| {
+        if std::mem::take(&mut first) {
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+    };
+    match &graph.states[i] {
+        State::Ready => {}
+        State::Held { by, .. } if *by == graph.recipes[i].pn => {
+            open(&mut line);
+            line.push_str("[held] ");
+        }
+        State::Held { by, .. } => {
+            open(&mut line);
+            line.push_str("[held by ");
+            line.push_str(by);
+            line.push_str("] ");
+        }
+        State::Skipped { reason } => {
+            open(&mut line);
+            line.push_str("[skipped: ");
+            line.push_str(reason);
+            line.push_str("] ");
+        }
+    }
+    let mut needs = graph.needs(i).filter(|(_, edge)| *edge != Edge::Runtime).peekable();
+    if needs.peek().is_some() {
+        open(&mut line);
+        line.push_str("needs");
+        for (j, _) in needs {
+            line.push(' ');
+            line.push_str(&graph.recipes[j].pn);
+        }
+    }
+    line.truncate(line.trim_end().len());
+    line
 }
 
 /// The `--json` form of one configuration.

@@ -30,6 +30,15 @@ pub struct Axes {
 }
 
 impl Axes {
+    /// [`Evaluation::id`], from the graph and these axes alone.
+    pub fn id(&self, graph: &Graph, i: usize) -> String {
+        let r = &graph.recipes[i];
+        match &graph.hashes[i] {
+            Some(h) => grove_derive::derivation::short_id(&r.pn, &r.pv, &self.flavor, &self.arch, h),
+            None => format!("{}-{}", r.pn, r.pv),
+        }
+    }
+
     pub fn of(base: &Base) -> Axes {
         let get = |v: &str| base.store.get(v).ok().flatten().map(|v| v.to_string()).unwrap_or_default();
         Axes { version: get("VERSION"), flavor: get("FLAVOR"), arch: get("ARCH"), kind: get("KIND") }
@@ -40,11 +49,7 @@ impl Evaluation {
     /// `name-version-flavor-arch-<hash>` of recipe `i`, or its name and
     /// version alone when it has no hash (skipped).
     pub fn id(&self, i: usize) -> String {
-        let r = &self.graph.recipes[i];
-        match &self.graph.hashes[i] {
-            Some(h) => grove_derive::derivation::short_id(&r.pn, &r.pv, &self.axes.flavor, &self.axes.arch, h),
-            None => format!("{}-{}", r.pn, r.pv),
-        }
+        self.axes.id(&self.graph, i)
     }
 }
 

@@ -72,7 +72,9 @@ pub struct Graph {
     pub states: Vec<State>,
     /// Derivation hashes; `None` for skipped recipes.
     pub hashes: Vec<Option<DrvHash>>,
-    by_name: FxHashMap<String, usize>,
+    /// Each recipe by its `PN`; made on first use (`grove eval` never
+    /// asks).
+    by_name: std::sync::OnceLock<FxHashMap<String, usize>>,
 }
 
 /// What a graph is made of besides its recipes, kept by the evaluation
@@ -143,7 +145,6 @@ impl Graph {
     pub fn build(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences) -> Result<Graph, Vec<DeriveError>> {
         let mut errors = Vec::new();
         let recipes = choose_versions(workspace, all, prefs, &mut errors);
-        let by_name: FxHashMap<String, usize> = recipes.iter().enumerate().map(|(i, r)| (r.pn.clone(), i)).collect();
         // Skipped recipes provide nothing, unless nothing else provides
         // the name: then the dependent is skipped too, not an error.
         let mut providers: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
@@ -189,7 +190,7 @@ impl Graph {
         }
         let states = states(&recipes, &edges);
         let hashes = hashes(&recipes, &build, &states);
-        Ok(Graph { recipes, edges, states, hashes, by_name })
+        Ok(Graph { recipes, edges, states, hashes, by_name: Default::default() })
     }
 
     /// What the graph is made of besides its recipes; `priorities` are
@@ -217,18 +218,21 @@ impl Graph {
         for (from, to, edge) in parts.edges {
             edges.add_edge(NodeIndex::new(from as usize), NodeIndex::new(to as usize), edge);
         }
-        let by_name = recipes.iter().enumerate().map(|(i, r)| (r.pn.clone(), i)).collect();
-        Graph { recipes, edges, states: parts.states, hashes: parts.hashes, by_name }
+        Graph { recipes, edges, states: parts.states, hashes: parts.hashes, by_name: Default::default() }
+    }
+
+    fn by_name(&self) -> &FxHashMap<String, usize> {
+        self.by_name.get_or_init(|| self.recipes.iter().enumerate().map(|(i, r)| (r.pn.clone(), i)).collect())
     }
 
     /// The recipe whose `PN` is `pn`, exactly.
     pub fn index_of(&self, pn: &str) -> Option<usize> {
-        self.by_name.get(pn).copied()
+        self.by_name().get(pn).copied()
     }
 
     /// The recipe used for `name` (a `PN` or a provided name).
     pub fn find(&self, name: &str) -> Result<usize, DeriveError> {
-        if let Some(&i) = self.by_name.get(name) {
+        if let Some(&i) = self.by_name().get(name) {
             return Ok(i);
         }
         if let Some(i) = self.recipes.iter().position(|r| r.provides.iter().any(|p| p == name)) {
