@@ -139,7 +139,9 @@ impl Workspace {
         let names = all().flat_map(|d| &d.entries).map(|e| e.name.len()).sum();
         let mut listing = Listing::with_capacity(all().count(), entries, names);
         self.stamps.reserve(entries);
-        let mut others = blake3::Hasher::new_derive_key("grove 2026 other files of the layers");
+        // Hashed at once: blake3 is fast on one long input, slow on many
+        // short ones.
+        let mut others = Vec::new();
         for (layer, dirs) in walked.iter().enumerate() {
             let mut at = 0;
             while at < dirs.len() {
@@ -147,7 +149,7 @@ impl Workspace {
             }
         }
         self.listing = Arc::new(listing);
-        self.others = *others.finalize().as_bytes();
+        self.others = blake3::derive_key("grove 2026 other files of the layers", &others);
         for recipe in &mut self.recipes {
             let stem = recipe.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
             // Layers are sorted by priority, so appends already are too.
@@ -158,7 +160,7 @@ impl Workspace {
     /// `dirs[*at]`, then each directory below it where its name comes
     /// (the walk's order: a directory before what is below it); `top` is
     /// the layer's top directory it is in (`None`: the layer's own).
-    fn scan_dir(&mut self, layer: usize, dirs: &[Dir], at: &mut usize, top: Option<Top>, listing: &mut Listing, others: &mut blake3::Hasher) {
+    fn scan_dir(&mut self, layer: usize, dirs: &[Dir], at: &mut usize, top: Option<Top>, listing: &mut Listing, others: &mut Vec<u8>) {
         let dir = &dirs[*at];
         *at += 1;
         let first = listing.add_dir(&dir.path, dir.entries.iter().map(|e| (&*e.name, e.kind)));
@@ -197,12 +199,12 @@ impl Workspace {
                             // Paths hold no NUL: each directory's, then
                             // each name, ends at one.
                             if !std::mem::replace(&mut listed, true) {
-                                others.update(b"\0");
-                                others.update(dir.path.as_os_str().as_bytes());
-                                others.update(b"\0");
+                                others.push(0);
+                                others.extend_from_slice(dir.path.as_os_str().as_bytes());
+                                others.push(0);
                             }
-                            others.update(entry.name.as_bytes());
-                            others.update(b"\0");
+                            others.extend_from_slice(entry.name.as_bytes());
+                            others.push(0);
                         }
                     }
                 }
