@@ -16,7 +16,8 @@
 //! and change time: on a file system with coarse timestamps that is git's
 //! "racy clean" case, and `--no-cache` is the way out.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -28,7 +29,7 @@ use crate::graph::Parts;
 use crate::recipe::Recipe;
 
 /// Bumped on any change of what is stored.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What a file looked like: enough to notice an edit without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,11 +71,13 @@ impl From<&std::fs::Metadata> for Stamp {
 }
 
 #[derive(Serialize, Deserialize)]
-struct File {
+struct File<'a> {
     format: u32,
     key: [u8; 32],
-    /// Every file any entry read, once.
-    files: Vec<(PathBuf, Option<Stamp>)>,
+    /// Every file an entry names (its recipe, appends and every file it
+    /// read), once, as bytes (no check that they are text, no copy each).
+    #[serde(borrow)]
+    files: Vec<(Bytes<'a>, Option<Stamp>)>,
     entries: Vec<Entry>,
     /// The graph built from exactly these entries, in this order, if it
     /// built without errors.
@@ -83,11 +86,64 @@ struct File {
 
 #[derive(Serialize, Deserialize)]
 struct Entry {
-    recipe: PathBuf,
-    appends: Vec<PathBuf>,
     /// Indexes into `File::files`.
+    recipe: u32,
+    appends: Vec<u32>,
     read: Vec<u32>,
     value: Recipe,
+}
+
+/// Bytes, stored as bytes and read back without a copy.
+#[derive(Clone, Copy)]
+pub(crate) struct Bytes<'a>(pub &'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de [u8]>::deserialize(d).map(Bytes)
+    }
+}
+
+/// Paths in one buffer.
+#[derive(Default)]
+struct Paths {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Paths {
+    fn get(&self, i: u32) -> &Path {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Path::new(OsStr::from_bytes(&self.bytes[start..self.ends[i]]))
+    }
+}
+
+/// A cache file as read, before it is checked.
+struct Decoded {
+    format: u32,
+    key: [u8; 32],
+    paths: Paths,
+    stamps: Vec<Option<Stamp>>,
+    entries: Vec<Entry>,
+    graph: Option<Parts>,
+}
+
+fn decode(bytes: &[u8]) -> Option<Decoded> {
+    let file = postcard::from_bytes::<File>(bytes).ok()?;
+    let mut paths = Paths { bytes: Vec::with_capacity(file.files.iter().map(|f| f.0.0.len()).sum()), ends: Vec::new() };
+    let mut stamps = Vec::with_capacity(file.files.len());
+    for (path, stamp) in file.files {
+        paths.bytes.extend_from_slice(path.0);
+        paths.ends.push(paths.bytes.len());
+        stamps.push(stamp);
+    }
+    Some(Decoded { format: file.format, key: file.key, paths, stamps, entries: file.entries, graph: file.graph })
 }
 
 /// The files an evaluation read.
@@ -102,7 +158,8 @@ pub enum Read {
 #[derive(Default)]
 pub struct Cache {
     key: [u8; 32],
-    files: Vec<(PathBuf, Option<Stamp>)>,
+    paths: Paths,
+    stamps: Vec<Option<Stamp>>,
     /// In the file's order; `None` once stale or taken.
     entries: Vec<Option<Entry>>,
     /// Where each entry is, by the recipe's path as bytes (hashing a
@@ -130,13 +187,13 @@ pub struct Stats {
 /// stamps it is checked against are.
 pub struct Reading {
     path: PathBuf,
-    thread: std::thread::JoinHandle<Option<File>>,
+    thread: std::thread::JoinHandle<Option<Decoded>>,
 }
 
 impl Reading {
     pub fn start(path: PathBuf) -> Reading {
         let file = path.clone();
-        let thread = std::thread::spawn(move || postcard::from_bytes::<File>(&std::fs::read(file).ok()?).ok());
+        let thread = std::thread::spawn(move || decode(&std::fs::read(file).ok()?));
         Reading { path, thread }
     }
 
@@ -156,15 +213,20 @@ impl Cache {
         if file.format != FORMAT || file.key != key {
             return cache;
         }
-        let fresh: Vec<bool> = file.files.par_iter().map(|(p, s)| s.is_none_or(|s| stamp_of(p) == Some(s))).collect();
+        let paths = &file.paths;
+        let fresh: Vec<bool> = (0..file.stamps.len() as u32)
+            .into_par_iter()
+            .map(|i| file.stamps[i as usize].is_none_or(|s| stamp_of(paths.get(i)) == Some(s)))
+            .collect();
+        let named = |i: u32| fresh.get(i as usize).copied().unwrap_or(false);
         cache.entries = file
             .entries
             .into_iter()
-            .map(|e| e.read.iter().all(|&i| fresh.get(i as usize).copied().unwrap_or(false)).then_some(e))
+            .map(|e| (named(e.recipe) && e.appends.iter().chain(&e.read).all(|&i| named(i))).then_some(e))
             .collect();
         cache.loaded = cache.entries.iter().flatten().count();
         cache.stale = cache.entries.len() - cache.loaded;
-        (cache.files, cache.graph) = (file.files, file.graph);
+        (cache.paths, cache.stamps, cache.graph) = (file.paths, file.stamps, file.graph);
         cache
     }
 
@@ -182,18 +244,20 @@ impl Cache {
     /// recipe is in the workspace (where a cache of the same workspace has
     /// it).
     pub fn take(&mut self, position: usize, recipe: &Path, appends: &[PathBuf]) -> Option<(Recipe, Read)> {
-        let here = self.entries.get(position).and_then(Option::as_ref).is_some_and(|e| e.recipe == recipe);
+        let paths = &self.paths;
+        let here = self.entries.get(position).and_then(Option::as_ref).is_some_and(|e| paths.get(e.recipe) == recipe.as_os_str());
         let at = if here {
             position
         } else {
             let entries = &self.entries;
             let index = self.index.get_or_insert_with(|| {
-                let paths = entries.iter().enumerate().filter_map(|(i, e)| Some((e.as_ref()?.recipe.clone().into_os_string(), i)));
-                paths.collect()
+                let recipes = entries.iter().enumerate().filter_map(|(i, e)| Some((paths.get(e.as_ref()?.recipe).as_os_str().to_owned(), i)));
+                recipes.collect()
             });
             *index.get(recipe.as_os_str())?
         };
-        if self.entries[at].as_ref()?.appends != appends {
+        let kept = &self.entries[at].as_ref()?.appends;
+        if kept.len() != appends.len() || kept.iter().zip(appends).any(|(&i, a)| paths.get(i).as_os_str() != a.as_os_str()) {
             return None;
         }
         let entry = self.entries[at].take()?;
@@ -207,7 +271,7 @@ impl Cache {
     /// priorities.
     pub fn take_graph(&mut self, recipes: usize, priorities: &[i64]) -> Option<Parts> {
         let whole = self.stale == 0 && self.in_place == recipes && self.entries.len() == recipes;
-        self.graph.take().filter(|g| whole && g.built_with(priorities))
+        self.graph.take().filter(|g| whole && g.built_with(priorities, recipes))
     }
 
     /// Writes the cache for `entries` (recipe, appends, what it yielded,
@@ -219,28 +283,28 @@ impl Cache {
     pub fn save<'a>(
         &'a self,
         path: &Path,
-        entries: impl Iterator<Item = (&'a Path, Vec<PathBuf>, &'a Recipe, &'a Read)>,
+        entries: impl Iterator<Item = (&'a Path, &'a [PathBuf], &'a Recipe, &'a Read)>,
         graph: Option<Parts>,
         stamp_of: &(dyn Fn(&Path) -> Option<Stamp> + Sync),
     ) -> std::io::Result<()> {
-        let mut index: FxHashMap<&std::ffi::OsStr, u32> = FxHashMap::default();
-        let mut files: Vec<(PathBuf, Option<Stamp>)> = Vec::new();
+        let mut index: FxHashMap<&OsStr, u32> = FxHashMap::default();
+        let mut files: Vec<(Bytes, Option<Stamp>)> = Vec::new();
         let mut out = Vec::new();
+        let mut id = |p: &'a Path, stamp: &dyn Fn() -> Option<Stamp>| -> u32 {
+            *index.entry(p.as_os_str()).or_insert_with(|| {
+                files.push((Bytes(p.as_os_str().as_bytes()), stamp()));
+                (files.len() - 1) as u32
+            })
+        };
+        let now = |p: &Path| if crate::project::is_embedded(p) { None } else { stamp_of(p) };
         for (recipe, appends, value, read) in entries {
-            let mut id = |p: &'a Path, stamp: &dyn Fn() -> Option<Stamp>| -> u32 {
-                *index.entry(p.as_os_str()).or_insert_with(|| {
-                    files.push((p.to_path_buf(), stamp()));
-                    (files.len() - 1) as u32
-                })
+            let read = match read {
+                Read::Kept(ids) => ids.iter().map(|&i| id(self.paths.get(i), &|| self.stamps[i as usize])).collect(),
+                Read::Paths(paths) => paths.iter().map(|p| id(p, &|| now(p))).collect(),
             };
-            let ids = match read {
-                Read::Kept(ids) => ids.iter().map(|&i| &self.files[i as usize]).map(|(p, s)| id(p, &|| *s)).collect(),
-                Read::Paths(paths) => paths
-                    .iter()
-                    .map(|p| id(p, &|| if crate::project::is_embedded(p) { None } else { stamp_of(p) }))
-                    .collect(),
-            };
-            out.push(Entry { recipe: recipe.to_path_buf(), appends, read: ids, value: value.clone() });
+            let recipe = id(recipe, &|| now(recipe));
+            let appends = appends.iter().map(|p| id(p, &|| now(p))).collect();
+            out.push(Entry { recipe, appends, read, value: value.clone() });
         }
         let file = File { format: FORMAT, key: self.key, files, entries: out, graph };
         let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;

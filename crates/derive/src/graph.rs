@@ -93,9 +93,18 @@ pub struct Parts {
 }
 
 impl Parts {
-    /// Whether these parts were built with layers of these priorities.
-    pub fn built_with(&self, priorities: &[i64]) -> bool {
+    /// Whether these parts were built with layers of these priorities,
+    /// from `recipes` recipe files (and hold together: a damaged cache
+    /// may decode into parts that do not).
+    pub fn built_with(&self, priorities: &[i64], recipes: usize) -> bool {
+        let n = self.chosen.len();
+        let fits = |i: u32| (i as usize) < n;
         self.priorities == priorities
+            && self.chosen.is_sorted_by(|a, b| a < b)
+            && self.chosen.last().is_none_or(|&last| (last as usize) < recipes)
+            && self.states.len() == n
+            && self.hashes.len() == n
+            && self.edges.iter().all(|e| fits(e.0) && fits(e.1))
     }
 }
 
@@ -207,7 +216,8 @@ impl Graph {
     }
 
     /// The graph `parts` were taken from, given every recipe file's recipe
-    /// (by index into the workspace's recipes, each with its `file` set).
+    /// (by index into the workspace's recipes, each with its `file` set);
+    /// the parts must fit them (see [`Parts::built_with`]).
     pub fn from_parts(parts: Parts, all: Vec<Recipe>) -> Graph {
         let mut all: Vec<Option<Recipe>> = all.into_iter().map(Some).collect();
         let recipes: Vec<Recipe> = parts.chosen.iter().filter_map(|&i| all.get_mut(i as usize)?.take()).collect();

@@ -268,7 +268,8 @@ impl Project {
         // Errors are not kept: the entries are, when they changed.
         if changed || graph.is_ok() {
             let parts = graph.as_ref().ok().map(|g| g.parts(priorities));
-            let entries = kept.iter().zip(&reads).map(|(r, read)| (recipes[r.file].path.as_path(), appends_of(r.file), r, read));
+            let appends: Vec<Vec<PathBuf>> = (0..recipes.len()).map(appends_of).collect();
+            let entries = kept.iter().zip(&reads).map(|(r, read)| (recipes[r.file].path.as_path(), appends[r.file].as_slice(), r, read));
             // A cache that cannot be written costs time, never results.
             let _ = cache.save(&path, entries, parts, &stamp_of);
         }

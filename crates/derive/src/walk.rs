@@ -26,7 +26,7 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, StatxFlags};
 use serde::{Deserialize, Serialize};
 
-use crate::cache::Stamp;
+use crate::cache::{Bytes, Stamp};
 use crate::error::DeriveError;
 
 /// Bumped on any change of what is stored or of what a walk lists.
@@ -79,22 +79,6 @@ struct File<'a> {
 
 /// A directory's kept entries: each name and its kind.
 type Names<'a> = Vec<(Bytes<'a>, u8)>;
-
-/// Bytes, stored as bytes and read back without a copy.
-#[derive(Clone, Copy)]
-struct Bytes<'a>(&'a [u8]);
-
-impl Serialize for Bytes<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(self.0)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Bytes<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <&'de [u8]>::deserialize(d).map(Bytes)
-    }
-}
 
 impl<'k> Known<'k> {
     /// Reads a kept listing; anything unreadable or of another format is
