@@ -181,7 +181,7 @@ impl Workspace {
                     let top = top.unwrap_or(Top::Other);
                     self.stamps[first + i] = entry.stamp;
                     let name = entry.name.to_str().unwrap_or_default();
-                    let path = || dir.path.join(&entry.name);
+                    let path = || walk::join(&dir.path, &entry.name);
                     match (top, name.strip_suffix(".gr"), name.strip_suffix(".grappend")) {
                         (Top::Recipes, Some(stem), _) => {
                             let mut parts = stem.splitn(3, '_');
