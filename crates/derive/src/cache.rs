@@ -11,6 +11,12 @@
 //! stamp: size, modification and change times, inode. A recipe whose entry
 //! is not valid is evaluated again; errors are never cached.
 //!
+//! The graph built from the entries is kept with them: when every entry is
+//! valid and the workspace has exactly those recipes, in that order, with
+//! the same layer priorities, the graph is taken as it was (what it is
+//! built from is then the same: the entries, the workspace's order and
+//! priorities, and the configuration's preferences, which the key covers).
+//!
 //! Stamps have nanosecond times, so an edit is noticed unless it lands in
 //! the same clock tick as the previous write *and* keeps the size, inode
 //! and change time: on a file system with coarse timestamps that is git's
