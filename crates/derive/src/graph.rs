@@ -482,3 +482,41 @@ fn hashes(recipes: &[Recipe], build: &DiGraph<usize, Edge>, states: &[State]) ->
     }
     hashes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two recipes chosen out of three files, one edge between them.
+    fn parts() -> Parts {
+        Parts {
+            priorities: vec![5, 6],
+            chosen: vec![0, 2],
+            edges: vec![(1, 0, Edge::Build)],
+            states: vec![State::Ready, State::Ready],
+            hashes: vec![Some(DrvHash([1; 32])), Some(DrvHash([2; 32]))],
+        }
+    }
+
+    #[test]
+    fn kept_parts_are_used_only_when_they_hold_together() {
+        assert!(parts().built_with(&[5, 6], 3));
+        // Other layers, or fewer recipe files than the parts name.
+        assert!(!parts().built_with(&[5, 7], 3));
+        assert!(!parts().built_with(&[5, 6], 2));
+        // What a damaged file may decode into.
+        let damaged: [fn(&mut Parts); 4] = [
+            |p| p.chosen = vec![2, 0],
+            |p| p.edges.push((0, 2, Edge::Runtime)),
+            |p| {
+                p.states.pop();
+            },
+            |p| p.hashes.push(None),
+        ];
+        for damage in damaged {
+            let mut p = parts();
+            damage(&mut p);
+            assert!(!p.built_with(&[5, 6], 3), "{p:?}");
+        }
+    }
+}
