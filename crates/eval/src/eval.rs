@@ -161,12 +161,11 @@ impl Session {
     /// read once, and keeping its tree would make memory grow with the
     /// number of recipes).
     fn load_inner(&self, path: &Path, keep: bool) -> Result<Arc<Loaded>, LoadError> {
-        if keep {
-            if let Some(l) = self.memo().borrow().parsed.get(path.as_os_str()) {
-                return Ok(l.clone());
-            }
-        } else if let Some(recipes) = &*self.recipes.lock().unwrap_or_else(|e| e.into_inner()) {
-            if let Some(l) = recipes.get(path.as_os_str()) {
+        if let Some(l) = self.memo().borrow().parsed.get(path.as_os_str()) {
+            return Ok(l.clone());
+        }
+        if !keep {
+            if let Some(l) = self.recipes.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|r| r.get(path.as_os_str())) {
                 return Ok(l.clone());
             }
         }
