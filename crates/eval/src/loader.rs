@@ -5,6 +5,7 @@
 //! resolves symlinks and refuses anything that does not lie under one of its
 //! roots. Tests and the fuzzer use the in-memory loader.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -66,8 +67,9 @@ pub struct FsLoader {
     roots: Vec<PathBuf>,
     /// Directories already resolved to their canonical form: a file then
     /// costs one `lstat` unless it is a symlink, instead of a `readlink`
-    /// for every component of its path.
-    dirs: Mutex<FxHashMap<PathBuf, Option<PathBuf>>>,
+    /// for every component of its path. Keyed by the path's bytes, which
+    /// hash faster than its components.
+    dirs: Mutex<FxHashMap<OsString, Option<PathBuf>>>,
     listing: Option<Arc<Listing>>,
 }
 
@@ -112,7 +114,7 @@ impl FsLoader {
                 return None;
             }
         }
-        if let Some(d) = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+        if let Some(d) = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).get(dir.as_os_str()) {
             return d.clone();
         }
         // A new directory under a known one (every recipe has its own) is
@@ -132,7 +134,7 @@ impl FsLoader {
             }
             _ => dir.canonicalize().ok(),
         };
-        self.dirs.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf(), from_parent.clone());
+        self.dirs.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.as_os_str().to_owned(), from_parent.clone());
         from_parent
     }
 
