@@ -28,8 +28,19 @@ thread_local! {
     static COMMON: std::cell::RefCell<rustc_hash::FxHashSet<Value>> = std::cell::RefCell::default();
 }
 
+thread_local! {
+    /// The flag names and the value grove writes itself, in [`FIXED`]'s
+    /// order: found by a `match`, without hashing.
+    static FIXED_VALUES: [Value; 6] = FIXED.map(Value::from);
+}
+
+const FIXED: [&str; 6] = ["1", "task", "deps", "func", "export", "fakeroot"];
+
 /// A shared copy of a short, common value (a flag name, `"1"`).
 pub fn common(s: &str) -> Value {
+    if let Some(i) = FIXED.iter().position(|f| *f == s) {
+        return FIXED_VALUES.with(|v| v[i].clone());
+    }
     COMMON.with_borrow_mut(|set| {
         if let Some(v) = set.get(s) {
             return v.clone();
