@@ -368,10 +368,6 @@ impl DataStore {
         self.vars.get(name).and_then(|v| v.origin)
     }
 
-    fn invalidate(&mut self) {
-        self.cache.get_mut().invalidate();
-    }
-
     /// `name` is being written.
     fn touched(&mut self, name: &str) {
         self.cache.get_mut().touched(name);
@@ -512,7 +508,10 @@ impl DataStore {
         if key == newkey {
             return;
         }
-        self.invalidate();
+        // Both names change; what was read of others stands (the active
+        // overrides too, unless they were computed from one of these).
+        self.touched(key);
+        self.touched(newkey);
         let mut found = false;
         // What moves: the value, the weak default, where it was set and the
         // pending operations (flags stay behind).
