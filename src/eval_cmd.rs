@@ -56,33 +56,26 @@ pub fn run(args: Args) -> Outcome {
     } else {
         vec![config]
     };
-    if configs.len() > 1 {
-        project.keep_recipes();
-    }
     let mut report = output::Eval { version: output::VERSION, configurations: Vec::new() };
     // One write per buffer, not per line (stdout is line-buffered).
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut count = 0;
     let mut reused = 0;
-    for config in &configs {
-        let evaluation = match reading.take() {
-            Some(reading) => evaluation::evaluate_with(&project, config, Some(reading)),
-            None => evaluation::evaluate_in(&project, config, !args.config.no_cache),
-        };
-        let evaluation = match evaluation {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        };
+    let evaluations = match evaluation::evaluate_all(&project, &configs, !args.config.no_cache, reading.take()) {
+        Ok(e) => e,
+        Err(outcome) => return outcome,
+    };
+    for evaluation in &evaluations {
         count += evaluation.graph.recipes.len();
         reused += evaluation.stats.reused;
         if args.json {
-            report.configurations.push(describe(&project, &evaluation));
+            report.configurations.push(describe(&project, evaluation));
         } else {
             if configs.len() > 1 {
                 let a = &evaluation.axes;
                 let _ = writeln!(stdout, "# {} {} {} {}", a.version, a.flavor, a.arch, a.kind);
             }
-            let _ = print_table(&mut stdout, &evaluation);
+            let _ = print_table(&mut stdout, evaluation);
         }
     }
     if args.json {

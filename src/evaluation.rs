@@ -85,19 +85,39 @@ pub fn open(args: &ConfigArgs, config: Option<&Configuration>) -> Result<(Projec
 
 /// Evaluates one configuration of an opened project.
 pub fn evaluate_in(project: &Project, config: &Configuration, cached: bool) -> Result<Evaluation, Outcome> {
-    let ws = &project.workspace;
-    let reading = cached.then(|| cache_file(ws.conf.as_deref(), &ws.layers, config)).flatten().map(Reading::start);
-    evaluate_with(project, config, reading)
+    let mut all = evaluate_all(project, std::slice::from_ref(config), cached, None)?;
+    Ok(all.pop().expect("one configuration, one evaluation"))
 }
 
 /// Evaluates one configuration of an opened project, with the evaluation
 /// cache `reading` reads.
 pub fn evaluate_with(project: &Project, config: &Configuration, reading: Option<Reading>) -> Result<Evaluation, Outcome> {
-    let base = project.configure(config, &Options::default()).map_err(render::fail_derive)?;
-    let cache = reading.map(|r| (r, project.cache_key(&build_id(), config, &base)));
-    let (graph, stats) = project.graph_cached(&base, cache).map_err(fail_all)?;
-    let axes = Axes::of(&base);
-    Ok(Evaluation { base, graph, axes, stats })
+    let mut all = evaluate_all(project, std::slice::from_ref(config), false, reading)?;
+    Ok(all.pop().expect("one configuration, one evaluation"))
+}
+
+/// Evaluates configurations of an opened project together (each recipe is
+/// read once for all of them). The first configuration's cache is what
+/// `first` reads; with `cached`, the others' caches are read too.
+pub fn evaluate_all(project: &Project, configs: &[Configuration], cached: bool, first: Option<Reading>) -> Result<Vec<Evaluation>, Outcome> {
+    let ws = &project.workspace;
+    let mut first = first;
+    let mut bases = Vec::with_capacity(configs.len());
+    let mut caches = Vec::with_capacity(configs.len());
+    for config in configs {
+        let reading = first.take().or_else(|| cached.then(|| cache_file(ws.conf.as_deref(), &ws.layers, config)).flatten().map(Reading::start));
+        let base = project.configure(config, &Options::default()).map_err(render::fail_derive)?;
+        caches.push(reading.map(|r| (r, project.cache_key(&build_id(), config, &base))));
+        bases.push(base);
+    }
+    let results = project.graphs_cached(bases.iter().zip(caches).collect());
+    let mut out = Vec::with_capacity(configs.len());
+    for (base, result) in bases.into_iter().zip(results) {
+        let (graph, stats) = result.map_err(fail_all)?;
+        let axes = Axes::of(&base);
+        out.push(Evaluation { base, graph, axes, stats });
+    }
+    Ok(out)
 }
 
 /// Where grove keeps its caches; `None` when there is no home for them.

@@ -156,8 +156,9 @@ fn decode(bytes: &[u8]) -> Option<Decoded> {
 pub enum Read {
     /// Indexes into the loaded cache's files (an entry reused).
     Kept(Vec<u32>),
-    /// Evaluated this run.
-    Paths(Vec<PathBuf>),
+    /// Evaluated this run (shared between the configurations of a matrix
+    /// that read the same files).
+    Paths(std::sync::Arc<[PathBuf]>),
 }
 
 /// A loaded cache: the entries still valid.

@@ -9,6 +9,7 @@
 //! no assignment in a file overrides them.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use grove_eval::{Base, DataStore, Evaluated, FsLoader, Options, RecipeInput, Session, Value, expand_error_at, stdlib};
 use grove_syntax::SourceMap;
@@ -80,12 +81,6 @@ impl Project {
         self.session.sources()
     }
 
-    /// Keeps every recipe's parse for the rest of the run: for evaluating
-    /// the recipes in several configurations (see [`Session::keep_recipes`]).
-    pub fn keep_recipes(&self) {
-        self.session.keep_recipes();
-    }
-
     /// Reads one configuration into the base every recipe starts from.
     pub fn configure(&self, config: &Configuration, options: &Options) -> Result<Base, DeriveError> {
         let settings = config.settings();
@@ -146,6 +141,18 @@ impl Project {
 
     /// Evaluates one recipe file, with its appends, on `base`.
     pub fn evaluate(&self, recipe: &RecipeFile, base: &Base) -> Result<Evaluated, DeriveError> {
+        let evaluated = self.with_input(recipe, |input| self.session.evaluate_recipe(input, base));
+        evaluated.map_err(|e| DeriveError::eval(&recipe.path, e, &self.session))
+    }
+
+    /// [`Project::evaluate`] on each of `bases`, the files read once.
+    pub fn evaluate_on_each<'b>(&self, recipe: &RecipeFile, bases: impl IntoIterator<Item = &'b Base>) -> Vec<Result<Evaluated, DeriveError>> {
+        let evaluated = self.with_input(recipe, |input| self.session.evaluate_recipe_on_each(input, bases));
+        evaluated.into_iter().map(|e| e.map_err(|e| DeriveError::eval(&recipe.path, e, &self.session))).collect()
+    }
+
+    /// What the session is given to evaluate `recipe`.
+    fn with_input<T>(&self, recipe: &RecipeFile, f: impl FnOnce(RecipeInput<'_>) -> T) -> T {
         let appends: Vec<PathBuf> = recipe.appends.iter().map(|&i| self.workspace.appends[i].path.clone()).collect();
         let mut preset: Vec<(&str, Value)> = vec![("PN", Value::from(recipe.pn.as_str()))];
         if let Some(pv) = &recipe.pv {
@@ -154,28 +161,29 @@ impl Project {
         if let Some(pr) = &recipe.pr {
             preset.push(("PR", Value::from(pr.as_str())));
         }
-        let input = RecipeInput { recipe: &recipe.path, appends: &appends, preset: &preset };
-        self.session.evaluate_recipe(input, base).map_err(|e| DeriveError::eval(&recipe.path, e, &self.session))
+        f(RecipeInput { recipe: &recipe.path, appends: &appends, preset: &preset })
     }
 
-    /// Evaluates the recipe files `which` (indexes into the workspace's
-    /// recipes) in parallel; `each` turns an evaluation into what the
-    /// caller keeps (stores are large; keep only what is needed).
+    /// Evaluates recipe files in parallel, each in the configurations that
+    /// need it: `work` pairs a recipe (an index into the workspace's
+    /// recipes) with indexes into `bases`. A recipe is read once for all
+    /// its configurations. `each(config, recipe, evaluated)` turns an
+    /// evaluation into what the caller keeps (stores are large; keep only
+    /// what is needed). Results come in `work`'s order.
     pub fn evaluate_some<T: Send>(
         &self,
-        which: &[usize],
-        base: &Base,
-        each: impl Fn(usize, &RecipeFile, Evaluated) -> Result<T, DeriveError> + Sync,
-    ) -> Vec<Result<T, DeriveError>> {
+        work: &[(usize, Vec<usize>)],
+        bases: &[&Base],
+        each: impl Fn(usize, usize, Evaluated) -> Result<T, DeriveError> + Sync,
+    ) -> Vec<Vec<(usize, Result<T, DeriveError>)>> {
         // A data store caches reads, so it is not shared between threads:
-        // each worker copies the base once (through a lock, used only then).
-        let shared = std::sync::Mutex::new(base.clone());
-        let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).detached();
-        which
-            .par_iter()
-            .map_init(copy, |base, &i| {
-                let r = &self.workspace.recipes[i];
-                self.evaluate(r, base).and_then(|e| each(i, r, e))
+        // each worker copies the bases once (through a lock, used only then).
+        let shared = std::sync::Mutex::new(bases.iter().map(|b| (*b).clone()).collect::<Vec<Base>>());
+        let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).iter().map(Base::detached).collect::<Vec<Base>>();
+        work.par_iter()
+            .map_init(copy, |copies, (i, configs)| {
+                let evaluated = self.evaluate_on_each(&self.workspace.recipes[*i], configs.iter().map(|&c| &copies[c]));
+                configs.iter().zip(evaluated).map(|(&c, e)| (c, e.and_then(|e| each(c, *i, e)))).collect()
             })
             .collect()
     }
@@ -215,66 +223,127 @@ impl Project {
 
     /// [`Project::graph`], reusing what the cache file `cache.0` reads
     /// (for key `cache.1`) still holds, and saving what was evaluated anew.
-    pub fn graph_cached(&self, base: &Base, cache: Option<(Reading, [u8; 32])>) -> Result<(Graph, Stats), Vec<DeriveError>> {
+    pub fn graph_cached(&self, base: &Base, cache: Option<CacheReading>) -> Result<(Graph, Stats), Vec<DeriveError>> {
+        self.graphs_cached(vec![(base, cache)]).pop().expect("one configuration, one graph")
+    }
+
+    /// [`Project::graph_cached`] for several configurations at once (a
+    /// matrix): each recipe that some configuration's cache cannot answer
+    /// is read once and evaluated in each configuration that needs it,
+    /// while its files are at hand; the graphs are then built in parallel.
+    pub fn graphs_cached(&self, configs: Vec<(&Base, Option<CacheReading>)>) -> Vec<Result<(Graph, Stats), Vec<DeriveError>>> {
         let workspace = &self.workspace;
+        let recipes = &workspace.recipes;
         let stamp_of = |p: &Path| workspace.stamp(p).or_else(|| cache::Stamp::of(p));
-        let file = cache.as_ref().map(|(reading, _)| reading.path().to_path_buf());
-        let mut loaded = cache.map(|(reading, key)| Cache::load(reading, key, &stamp_of));
-        let recipes = &self.workspace.recipes;
-        let appends_of = |i: usize| -> Vec<PathBuf> {
-            recipes[i].appends.iter().map(|&a| self.workspace.appends[a].path.clone()).collect()
-        };
-        let mut slots: Vec<Option<(Recipe, Read)>> = (0..recipes.len()).map(|_| None).collect();
-        let mut misses = Vec::new();
-        for (i, r) in recipes.iter().enumerate() {
-            match loaded.as_mut().and_then(|c| c.take(i, &r.path, &appends_of(i))) {
-                Some((recipe, read)) => slots[i] = Some((Recipe { file: i, ..recipe }, read)),
-                None => misses.push(i),
+        let appends_of = |i: usize| -> Vec<PathBuf> { recipes[i].appends.iter().map(|&a| workspace.appends[a].path.clone()).collect() };
+        let bases: Vec<&Base> = configs.iter().map(|(b, _)| *b).collect();
+        // What each configuration's cache still holds; the rest is work.
+        let mut states: Vec<Pending> = Vec::with_capacity(configs.len());
+        let mut needs: Vec<Vec<usize>> = vec![Vec::new(); recipes.len()];
+        for (c, (base, cache)) in configs.into_iter().enumerate() {
+            let file = cache.as_ref().map(|(reading, _)| reading.path().to_path_buf());
+            let mut loaded = cache.map(|(reading, key)| Cache::load(reading, key, &stamp_of));
+            let mut slots: Vec<Option<(Recipe, Read)>> = (0..recipes.len()).map(|_| None).collect();
+            let mut evaluated = 0;
+            for (i, r) in recipes.iter().enumerate() {
+                match loaded.as_mut().and_then(|l| l.take(i, &r.path, &appends_of(i))) {
+                    Some((recipe, read)) => slots[i] = Some((Recipe { file: i, ..recipe }, read)),
+                    None => {
+                        needs[i].push(c);
+                        evaluated += 1;
+                    }
+                }
             }
+            let prefs = Preferences::of(&base.store);
+            states.push(Pending { file, loaded, slots, evaluated, prefs, errors: Vec::new() });
         }
-        let results = self.evaluate_some(&misses, base, |i, _, e| {
+        let work: Vec<(usize, Vec<usize>)> = needs.into_iter().enumerate().filter(|(_, c)| !c.is_empty()).collect();
+        // What each recipe read is kept for the cache only.
+        let keeping: Vec<bool> = states.iter().map(|s| s.loaded.is_some()).collect();
+        let results = self.evaluate_some(&work, &bases, |c, i, e| {
             let detail = self.extract(i, &e)?;
+            if !keeping[c] {
+                return Ok((detail.recipe, Read::Paths(Arc::default())));
+            }
             let mut read = e.files;
             read.extend(detail.origins.iter().filter_map(|o| match o {
                 Origin::Path(p) => Some(p.clone()),
                 Origin::Url(_) => None,
             }));
-            Ok((detail.recipe, Read::Paths(read)))
+            Ok((detail.recipe, Read::Paths(read.into())))
         });
-        let mut errors = Vec::new();
-        for (&i, r) in misses.iter().zip(results) {
-            match r {
-                Ok(done) => slots[i] = Some(done),
-                Err(e) => errors.push(e),
+        for ((i, _), done) in work.iter().zip(results) {
+            // A recipe usually reads the same files in every configuration:
+            // one list is kept for all of them.
+            let mut last: Option<Arc<[PathBuf]>> = None;
+            for (c, r) in done {
+                match r {
+                    Ok((recipe, Read::Paths(read))) => {
+                        let read = match last.take() {
+                            Some(l) if *l == *read => l,
+                            _ => read,
+                        };
+                        last = Some(read.clone());
+                        states[c].slots[*i] = Some((recipe, Read::Paths(read)));
+                    }
+                    Ok(kept) => states[c].slots[*i] = Some(kept),
+                    Err(e) => states[c].errors.push(e),
+                }
             }
         }
+        let priorities: Vec<i64> = workspace.layers.iter().map(|l| l.priority).collect();
+        states.into_par_iter().map(|state| self.finish(state, &priorities, &stamp_of)).collect()
+    }
+
+    /// One configuration's graph from its recipes, and its cache saved.
+    fn finish(&self, state: Pending, priorities: &[i64], stamp_of: &(dyn Fn(&Path) -> Option<cache::Stamp> + Sync)) -> Result<(Graph, Stats), Vec<DeriveError>> {
+        let Pending { file, mut loaded, slots, evaluated, prefs, errors } = state;
         if !errors.is_empty() {
             return Err(errors);
         }
-        let stats = Stats { reused: recipes.len() - misses.len(), evaluated: misses.len() };
+        let workspace = &self.workspace;
+        let recipes = &workspace.recipes;
+        let stats = Stats { reused: recipes.len() - evaluated, evaluated };
         // No errors: slot `i` holds recipe file `i`.
         let (values, reads): (Vec<Recipe>, Vec<Read>) = slots.into_iter().flatten().unzip();
-        let priorities: Vec<i64> = workspace.layers.iter().map(|l| l.priority).collect();
         // Every recipe from the cache, unchanged: so is the graph.
-        if let Some(parts) = loaded.as_mut().and_then(|c| c.take_graph(recipes.len(), &priorities)) {
+        if let Some(parts) = loaded.as_mut().and_then(|c| c.take_graph(recipes.len(), priorities)) {
             return Ok((Graph::from_parts(parts, values), stats));
         }
         let Some((cache, path)) = loaded.zip(file) else {
-            return Ok((Graph::build(workspace, values, &Preferences::of(&base.store))?, stats));
+            return Ok((Graph::build(workspace, values, &prefs)?, stats));
         };
-        let changed = !misses.is_empty() || cache.stale > 0 || cache.len() != values.len();
+        let changed = evaluated > 0 || cache.stale > 0 || cache.len() != values.len();
         let kept = values.clone();
-        let graph = Graph::build(workspace, values, &Preferences::of(&base.store));
+        let graph = Graph::build(workspace, values, &prefs);
         // Errors are not kept: the entries are, when they changed.
         if changed || graph.is_ok() {
-            let parts = graph.as_ref().ok().map(|g| g.parts(priorities));
-            let appends: Vec<Vec<PathBuf>> = (0..recipes.len()).map(appends_of).collect();
+            let parts = graph.as_ref().ok().map(|g| g.parts(priorities.to_vec()));
+            let appends: Vec<Vec<PathBuf>> =
+                recipes.iter().map(|r| r.appends.iter().map(|&a| workspace.appends[a].path.clone()).collect()).collect();
             let entries = kept.iter().zip(&reads).map(|(r, read)| (recipes[r.file].path.as_path(), appends[r.file].as_slice(), r, read));
             // A cache that cannot be written costs time, never results.
-            let _ = cache.save(&path, entries, parts, &stamp_of);
+            let _ = cache.save(&path, entries, parts, stamp_of);
         }
         Ok((graph?, stats))
     }
+}
+
+/// An evaluation cache being read, and the key its entries must have.
+pub type CacheReading = (Reading, [u8; 32]);
+
+/// One configuration's evaluation in [`Project::graphs_cached`], before
+/// its graph is built.
+struct Pending {
+    /// The cache file, and what it still holds.
+    file: Option<PathBuf>,
+    loaded: Option<Cache>,
+    /// Recipe file `i`'s recipe, once known.
+    slots: Vec<Option<(Recipe, Read)>>,
+    /// How many recipes were evaluated (the rest came from the cache).
+    evaluated: usize,
+    prefs: Preferences,
+    errors: Vec<DeriveError>,
 }
 
 /// Whether `path` names one of grove's embedded files (no file on disk).

@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use thread_local::ThreadLocal;
 
@@ -101,11 +101,6 @@ pub struct Session {
     /// failing: for reading a workspace's or layer's own settings before
     /// the layers (and so their classes and includes) are known.
     lenient: bool,
-    /// Parsed recipes, kept once [`Session::keep_recipes`] is called: a
-    /// matrix evaluates every recipe once per configuration. Shared by the
-    /// threads (one recipe is evaluated by one thread at a time, so its
-    /// tree's reference counts are not fought over).
-    recipes: Mutex<Option<FxHashMap<OsString, Arc<Loaded>>>>,
 }
 
 impl Session {
@@ -116,15 +111,7 @@ impl Session {
             memo: ThreadLocal::new(),
             search: Vec::new(),
             lenient: false,
-            recipes: Mutex::new(None),
         }
-    }
-
-    /// Keeps every recipe's parse from now on, for evaluating the recipes
-    /// again (in another configuration) without reading and parsing them
-    /// again. Costs the memory of every recipe's syntax tree.
-    pub fn keep_recipes(&self) {
-        self.recipes.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert_default();
     }
 
     /// A session that skips a `require` or `inherit` it cannot find (see
@@ -161,11 +148,12 @@ impl Session {
     /// read once, and keeping its tree would make memory grow with the
     /// number of recipes).
     fn load_inner(&self, path: &Path, keep: bool) -> Result<Arc<Loaded>, LoadError> {
-        if let Some(l) = self.memo().borrow().parsed.get(path.as_os_str()) {
-            return Ok(l.clone());
-        }
-        if !keep {
-            if let Some(l) = self.recipes.lock().unwrap_or_else(|e| e.into_inner()).as_ref().and_then(|r| r.get(path.as_os_str())) {
+        {
+            let memo = self.memo().borrow();
+            if let Some(l) = memo.parsed.get(path.as_os_str()) {
+                return Ok(l.clone());
+            }
+            if let Some(l) = memo.pinned.as_ref().and_then(|p| p.get(path.as_os_str())) {
                 return Ok(l.clone());
             }
         }
@@ -177,10 +165,11 @@ impl Session {
         let parse = grove_syntax::parse(source.id, &source.text);
         let path_value = Value::from(path.to_string_lossy().as_ref());
         let loaded = Arc::new(Loaded { source, parse, path_value });
+        let mut memo = self.memo().borrow_mut();
         if keep {
-            self.memo().borrow_mut().parsed.insert(path.as_os_str().to_owned(), loaded.clone());
-        } else if let Some(recipes) = &mut *self.recipes.lock().unwrap_or_else(|e| e.into_inner()) {
-            recipes.insert(path.as_os_str().to_owned(), loaded.clone());
+            memo.parsed.insert(path.as_os_str().to_owned(), loaded.clone());
+        } else if let Some(pinned) = &mut memo.pinned {
+            pinned.insert(path.as_os_str().to_owned(), loaded.clone());
         }
         Ok(loaded)
     }
@@ -243,6 +232,20 @@ impl Session {
     /// finalizes it (BitBake's parse of one recipe on the configuration).
     pub fn evaluate_recipe(&self, input: RecipeInput<'_>, base: &Base) -> Result<Evaluated, EvalError> {
         self.evaluate_on(base.store.clone(), base.inherited.clone(), input)
+    }
+
+    /// [`Session::evaluate_recipe`] on each of `bases` (the configurations
+    /// of a matrix): the recipe and its appends are read and parsed once
+    /// for all of them, and forgotten after.
+    pub fn evaluate_recipe_on_each<'b>(
+        &self,
+        input: RecipeInput<'_>,
+        bases: impl IntoIterator<Item = &'b Base>,
+    ) -> Vec<Result<Evaluated, EvalError>> {
+        let outer = self.memo().borrow_mut().pinned.replace(FxHashMap::default());
+        let out = bases.into_iter().map(|base| self.evaluate_recipe(input, base)).collect();
+        self.memo().borrow_mut().pinned = outer;
+        out
     }
 
     /// [`Session::evaluate_recipe`] on `ds`, which becomes the recipe's
@@ -363,6 +366,10 @@ struct Memo {
     probes: FxHashMap<OsString, Probe>,
     /// [`Session::find`]'s answers.
     found: hashbrown::HashMap<FindKey, Probe, FxBuildHasher>,
+    /// The parses of the recipe being evaluated on several bases (see
+    /// [`Session::evaluate_recipe_on_each`]): read once, kept only while
+    /// it is evaluated, so memory does not grow with the recipes.
+    pinned: Option<FxHashMap<OsString, Arc<Loaded>>>,
 }
 
 /// What [`Session::find`] remembers an answer by. Its `Hash` matches
