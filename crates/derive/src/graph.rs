@@ -164,7 +164,8 @@ impl Graph {
                 map.entry(p.as_str()).or_default().push(i);
             }
         }
-        let mut edges: DiGraph<usize, Edge> = DiGraph::with_capacity(recipes.len(), recipes.len() * 4);
+        let wanted: usize = recipes.iter().map(|r| r.depends.len() + r.rdepends.len() + 1).sum();
+        let mut edges: DiGraph<usize, Edge> = DiGraph::with_capacity(recipes.len(), wanted);
         for i in 0..recipes.len() {
             edges.add_node(i);
         }
