@@ -99,6 +99,26 @@ struct Entry {
     value: Recipe,
 }
 
+/// [`File`] as it is written: the same fields in the same order (so the
+/// same bytes), with the entries' recipes borrowed, not copied.
+#[derive(Serialize)]
+struct FileOut<'a> {
+    format: u32,
+    key: [u8; 32],
+    files: Vec<(Bytes<'a>, Option<Stamp>)>,
+    entries: Vec<EntryOut<'a>>,
+    graph: Option<Parts>,
+}
+
+/// [`Entry`] as it is written.
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    recipe: u32,
+    appends: Vec<u32>,
+    read: Vec<u32>,
+    value: &'a Recipe,
+}
+
 /// Bytes, stored as bytes and read back without a copy.
 #[derive(Clone, Copy)]
 pub(crate) struct Bytes<'a>(pub &'a [u8]);
@@ -311,9 +331,9 @@ impl Cache {
             };
             let recipe = id(recipe, &|| now(recipe));
             let appends = appends.iter().map(|p| id(p, &|| now(p))).collect();
-            out.push(Entry { recipe, appends, read, value: value.clone() });
+            out.push(EntryOut { recipe, appends, read, value });
         }
-        let file = File { format: FORMAT, key: self.key, files, entries: out, graph };
+        let file = FileOut { format: FORMAT, key: self.key, files, entries: out, graph };
         let bytes = postcard::to_stdvec(&file).map_err(std::io::Error::other)?;
         write_atomically(path, &bytes)
     }

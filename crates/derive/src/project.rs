@@ -231,7 +231,7 @@ impl Project {
     /// matrix): each recipe that some configuration's cache cannot answer
     /// is read once and evaluated in each configuration that needs it,
     /// while its files are at hand; the graphs are then built in parallel.
-    pub fn graphs_cached(&self, configs: Vec<(&Base, Option<CacheReading>)>) -> Vec<Result<(Graph, Stats), Vec<DeriveError>>> {
+    pub fn graphs_cached(&self, configs: Vec<(&Base, Option<CacheReading>)>) -> Vec<Built> {
         let workspace = &self.workspace;
         let recipes = &workspace.recipes;
         let stamp_of = |p: &Path| workspace.stamp(p).or_else(|| cache::Stamp::of(p));
@@ -292,14 +292,26 @@ impl Project {
             }
         }
         let priorities: Vec<i64> = workspace.layers.iter().map(|l| l.priority).collect();
-        states.into_par_iter().map(|state| self.finish(state, &priorities, &stamp_of)).collect()
+        // The graphs are built in parallel; the caches are written one at a
+        // time (each copy of every recipe and its encoding is large).
+        let built: Vec<_> = states.into_par_iter().map(|state| self.finish(state, &priorities)).collect();
+        built
+            .into_iter()
+            .map(|(result, save)| {
+                if let Some(save) = save {
+                    save.write(self, &stamp_of);
+                }
+                result
+            })
+            .collect()
     }
 
-    /// One configuration's graph from its recipes, and its cache saved.
-    fn finish(&self, state: Pending, priorities: &[i64], stamp_of: &(dyn Fn(&Path) -> Option<cache::Stamp> + Sync)) -> Result<(Graph, Stats), Vec<DeriveError>> {
+    /// One configuration's graph from its recipes, and what its cache
+    /// should keep.
+    fn finish(&self, state: Pending, priorities: &[i64]) -> (Built, Option<Save>) {
         let Pending { file, mut loaded, slots, evaluated, prefs, errors } = state;
         if !errors.is_empty() {
-            return Err(errors);
+            return (Err(errors), None);
         }
         let workspace = &self.workspace;
         let recipes = &workspace.recipes;
@@ -308,29 +320,49 @@ impl Project {
         let (values, reads): (Vec<Recipe>, Vec<Read>) = slots.into_iter().flatten().unzip();
         // Every recipe from the cache, unchanged: so is the graph.
         if let Some(parts) = loaded.as_mut().and_then(|c| c.take_graph(recipes.len(), priorities)) {
-            return Ok((Graph::from_parts(parts, values), stats));
+            return (Ok((Graph::from_parts(parts, values), stats)), None);
         }
         let Some((cache, path)) = loaded.zip(file) else {
-            return Ok((Graph::build(workspace, values, &prefs)?, stats));
+            return (Graph::build(workspace, values, &prefs).map(|g| (g, stats)), None);
         };
         let changed = evaluated > 0 || cache.stale > 0 || cache.len() != values.len();
         let kept = values.clone();
         let graph = Graph::build(workspace, values, &prefs);
         // Errors are not kept: the entries are, when they changed.
-        if changed || graph.is_ok() {
+        let save = (changed || graph.is_ok()).then(|| {
             let parts = graph.as_ref().ok().map(|g| g.parts(priorities.to_vec()));
-            let appends: Vec<Vec<PathBuf>> =
-                recipes.iter().map(|r| r.appends.iter().map(|&a| workspace.appends[a].path.clone()).collect()).collect();
-            let entries = kept.iter().zip(&reads).map(|(r, read)| (recipes[r.file].path.as_path(), appends[r.file].as_slice(), r, read));
-            // A cache that cannot be written costs time, never results.
-            let _ = cache.save(&path, entries, parts, stamp_of);
-        }
-        Ok((graph?, stats))
+            Save { cache, path, recipes: kept, reads, parts }
+        });
+        (graph.map(|g| (g, stats)), save)
+    }
+}
+
+/// What one configuration's evaluation cache is to keep.
+struct Save {
+    cache: Cache,
+    path: PathBuf,
+    recipes: Vec<Recipe>,
+    reads: Vec<Read>,
+    parts: Option<crate::graph::Parts>,
+}
+
+impl Save {
+    fn write(self, project: &Project, stamp_of: &(dyn Fn(&Path) -> Option<cache::Stamp> + Sync)) {
+        let workspace = &project.workspace;
+        let files = &workspace.recipes;
+        let appends: Vec<Vec<PathBuf>> =
+            files.iter().map(|r| r.appends.iter().map(|&a| workspace.appends[a].path.clone()).collect()).collect();
+        let entries = self.recipes.iter().zip(&self.reads).map(|(r, read)| (files[r.file].path.as_path(), appends[r.file].as_slice(), r, read));
+        // A cache that cannot be written costs time, never results.
+        let _ = self.cache.save(&self.path, entries, self.parts, stamp_of);
     }
 }
 
 /// An evaluation cache being read, and the key its entries must have.
 pub type CacheReading = (Reading, [u8; 32]);
+
+/// One configuration's graph, or every error found on the way.
+pub type Built = Result<(Graph, Stats), Vec<DeriveError>>;
 
 /// One configuration's evaluation in [`Project::graphs_cached`], before
 /// its graph is built.
