@@ -357,6 +357,66 @@ fn the_example_workspace_derives_in_every_configuration_of_its_matrix() {
     assert_eq!(v["path"][0]["needs_next_as"], "build");
 }
 
+/// A matrix whose configurations differ in what their files set, and
+/// recipes whose statements read, extend or name those differences in
+/// every way the language has, beside recipes that only refer to them
+/// lazily (whose statements a matrix evaluates once for all).
+#[test]
+fn a_matrix_shares_only_what_does_not_depend_on_the_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let compile = "do_compile() {\n    make MODE=${MODE} SIMD=${SIMD} NOTE=${NOTE} TUNE=${TUNE} ONLY=${X86_ONLY} CRC=${AARCH64_EXTRA} C=${CLASS_NOTE}\n}\ninherit make\n";
+    let recipe = |body: &str| format!("{body}\n{compile}");
+    write(
+        root,
+        &[
+            (
+                "grove.conf",
+                "LAYERS = \"layer\"\nARCH ??= \"x86_64\"\nFLAVOR ??= \"opt\"\n\
+                 OVERRIDES = \"${ARCH}:${FLAVOR}\"\ninclude conf/arch-${ARCH}.inc\n\
+                 CFLAGS = \"-O2\"\nCFLAGS:debug = \"-O0 -g\"\nTUNE := \"tune-${ARCH}\"\nMODE = \"plain\"\nNOTE = \"generic\"\n",
+            ),
+            ("layer/conf/layer.conf", LAYER),
+            ("layer/conf/arch-x86_64.inc", "X86_ONLY = \"1\"\nSIMD = \"sse\"\n"),
+            ("layer/conf/arch-aarch64.inc", "SIMD = \"neon\"\nAARCH64_EXTRA = \"crc\"\n"),
+            ("layer/classes/arch-x86_64.grclass", "CLASS_NOTE = \"x86\"\n"),
+            ("layer/classes/arch-aarch64.grclass", "CLASS_NOTE = \"arm\"\n"),
+            ("layer/roots/base.grroot", "ROOT_FLAVORS = \"opt debug\"\nROOT_ARCHS = \"x86_64 aarch64\"\n"),
+            ("layer/recipes/a/plain_1.0.gr", &recipe("export CFLAGS")),
+            ("layer/recipes/a/immediate_1.0.gr", &recipe("MODE := \"${SIMD}-mode\"")),
+            ("layer/recipes/a/weak_1.0.gr", &recipe("X86_ONLY ?= \"0\"")),
+            ("layer/recipes/a/append_1.0.gr", &recipe("SIMD += \"extra\"")),
+            ("layer/recipes/a/pending_1.0.gr", &recipe("AARCH64_EXTRA:append = \" more\"")),
+            ("layer/recipes/a/classy_1.0.gr", &recipe("inherit arch-${ARCH}")),
+            ("layer/recipes/a/key_1.0.gr", &recipe("NOTE:${ARCH} = \"arch-specific\"")),
+            ("layer/recipes/a/tune_1.0.gr", &recipe("TUNE:append = \"-v2\"")),
+            ("layer/recipes/a/flags_1.0.gr", &recipe("do_compile[dirs] = \"${B}/${SIMD}\"\nunset CLASS_NOTE")),
+        ],
+    );
+    let run = grove(root, &["eval", "--matrix", "--json", "--no-cache"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    let configs = v["configurations"].as_array().unwrap();
+    assert_eq!(configs.len(), 4);
+    let hash = |c: &Value, name: &str| {
+        let d = c["derivations"].as_array().unwrap().iter().find(|d| d["name"] == name).unwrap();
+        d["hash"].as_str().unwrap().to_string()
+    };
+    // The configurations do differ for every recipe.
+    for name in ["plain", "immediate", "weak", "append", "pending", "classy", "key", "tune", "flags"] {
+        let hashes: std::collections::BTreeSet<String> = configs.iter().map(|c| hash(c, name)).collect();
+        assert!(hashes.len() >= 2, "{name}: {hashes:?}");
+    }
+    // And each one derives exactly what it derives alone.
+    for c in configs {
+        let (flavor, arch) = (c["flavor"].as_str().unwrap(), c["arch"].as_str().unwrap());
+        let alone = grove(root, &["eval", "--json", "--no-cache", "--flavor", flavor, "--arch", arch]);
+        assert_eq!(alone.code, 0, "{}", alone.stderr);
+        let alone: Value = serde_json::from_str(&alone.stdout).unwrap();
+        assert_eq!(alone["configurations"][0]["derivations"], c["derivations"], "{flavor} {arch}");
+    }
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let status = std::process::Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use grove_eval::{Base, DataStore, Evaluated, FsLoader, Options, RecipeInput, Session, Value, expand_error_at, stdlib};
+use grove_eval::{Base, Bases, DataStore, Evaluated, FsLoader, Options, RecipeInput, Session, Value, expand_error_at, stdlib};
 use grove_syntax::SourceMap;
 use rayon::prelude::*;
 
@@ -145,9 +145,11 @@ impl Project {
         evaluated.map_err(|e| DeriveError::eval(&recipe.path, e, &self.session))
     }
 
-    /// [`Project::evaluate`] on each of `bases`, the files read once.
-    pub fn evaluate_on_each<'b>(&self, recipe: &RecipeFile, bases: impl IntoIterator<Item = &'b Base>) -> Vec<Result<Evaluated, DeriveError>> {
-        let evaluated = self.with_input(recipe, |input| self.session.evaluate_recipe_on_each(input, bases));
+    /// [`Project::evaluate`] on the bases `which` of `bases`, the files
+    /// read once (and the statements evaluated once where they can be,
+    /// see [`Bases`]).
+    pub fn evaluate_on_each(&self, recipe: &RecipeFile, bases: &Bases, which: &[usize]) -> Vec<Result<Evaluated, DeriveError>> {
+        let evaluated = self.with_input(recipe, |input| self.session.evaluate_recipe_on_each(input, bases, which));
         evaluated.into_iter().map(|e| e.map_err(|e| DeriveError::eval(&recipe.path, e, &self.session))).collect()
     }
 
@@ -179,10 +181,10 @@ impl Project {
         // A data store caches reads, so it is not shared between threads:
         // each worker copies the bases once (through a lock, used only then).
         let shared = std::sync::Mutex::new(bases.iter().map(|b| (*b).clone()).collect::<Vec<Base>>());
-        let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).iter().map(Base::detached).collect::<Vec<Base>>();
+        let copy = || Bases::new(shared.lock().unwrap_or_else(|e| e.into_inner()).iter().map(Base::detached).collect());
         work.par_iter()
             .map_init(copy, |copies, (i, configs)| {
-                let evaluated = self.evaluate_on_each(&self.workspace.recipes[*i], configs.iter().map(|&c| &copies[c]));
+                let evaluated = self.evaluate_on_each(&self.workspace.recipes[*i], copies, configs);
                 configs.iter().zip(evaluated).map(|(&c, e)| (c, e.and_then(|e| each(c, *i, e)))).collect()
             })
             .collect()

@@ -12,11 +12,11 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use grove_syntax::Span;
-use rustc_hash::FxBuildHasher;
 
 use crate::error::ExpandError;
 use crate::history::{Event, History};
 use crate::lookup::{Cache, Resolved};
+use crate::watch::{EntryRef, Table};
 
 /// A variable's value, flag value or name. Cheap to clone.
 pub type Value = Arc<str>;
@@ -245,9 +245,9 @@ fn override_pairs(var: &str) -> impl Iterator<Item = (&str, &str)> {
 /// Every variable of one recipe (or class, or file evaluated alone).
 #[derive(Debug, Default)]
 pub struct DataStore {
-    pub(crate) vars: hashbrown::HashMap<Value, Var, FxBuildHasher>,
+    pub(crate) vars: Table<Var>,
     /// For a variable `A`, every `(A:x..., override)` that may replace it.
-    pub(crate) overridedata: hashbrown::HashMap<Value, Vec<(Value, Value)>, FxBuildHasher>,
+    pub(crate) overridedata: Table<Vec<(Value, Value)>>,
     /// The tasks in the order `addtask` declared them (BitBake's `__BBTASKS`).
     pub(crate) tasks: Vec<Value>,
     pub(crate) cache: RefCell<Cache>,
@@ -305,12 +305,14 @@ impl DataStore {
     /// count is an atomic write to a cache line the other core holds).
     /// Each thread clones its own detached copy instead.
     pub fn detached(&self) -> DataStore {
-        let mut vars = hashbrown::HashMap::with_capacity_and_hasher(self.vars.capacity(), FxBuildHasher);
-        vars.extend(self.vars.iter().map(|(k, v)| (fresh(k), v.detached())));
-        let mut overridedata = hashbrown::HashMap::with_capacity_and_hasher(self.overridedata.len(), FxBuildHasher);
-        overridedata.extend(
-            self.overridedata.iter().map(|(k, l)| (fresh(k), l.iter().map(|(n, o)| (fresh(n), fresh(o))).collect())),
-        );
+        let mut vars = Table::with_capacity(self.vars.capacity());
+        for (k, v) in self.vars.iter() {
+            vars.insert(fresh(k), v.detached());
+        }
+        let mut overridedata = Table::with_capacity(self.overridedata.len());
+        for (k, l) in self.overridedata.iter() {
+            overridedata.insert(fresh(k), l.iter().map(|(n, o)| (fresh(n), fresh(o))).collect());
+        }
         DataStore {
             vars,
             overridedata,
@@ -325,7 +327,14 @@ impl DataStore {
     pub fn new() -> DataStore {
         // A recipe with its classes has a hundred and some variables: room
         // for them up front saves growing the table five times over.
-        DataStore { vars: hashbrown::HashMap::with_capacity_and_hasher(192, FxBuildHasher), ..DataStore::default() }
+        DataStore { vars: Table::with_capacity(192), ..DataStore::default() }
+    }
+
+    /// Reports every variable looked up from now on to `watch` (`None`:
+    /// to nothing).
+    pub fn watch(&mut self, watch: Option<Arc<crate::watch::Watch>>) {
+        self.overridedata.set_watch(watch.clone());
+        self.vars.set_watch(watch);
     }
 
     /// A store that records every operation, for `getvar --history`.
@@ -381,8 +390,8 @@ impl DataStore {
     fn entry(&mut self, name: impl Name) -> &mut Var {
         // One hash and one probe; the name is stored only when it is new.
         match self.vars.entry_ref(name.as_str()) {
-            hashbrown::hash_map::EntryRef::Occupied(e) => e.into_mut(),
-            hashbrown::hash_map::EntryRef::Vacant(e) => e.insert_with_key(name.to_value(), Var::default()),
+            EntryRef::Occupied(e) => e.into_mut(),
+            EntryRef::Vacant(e) => e.insert_with_key(name.to_value(), Var::default()),
         }
     }
 

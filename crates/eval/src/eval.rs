@@ -16,6 +16,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 use crate::datastore::{DataStore, Value, common};
 use crate::error::{EvalError, ExpandError};
+use crate::shared::{Bases, Sharing};
 use crate::loader::{LoadError, Loader, Probe};
 use crate::stdlib;
 
@@ -49,7 +50,7 @@ pub struct Options {
 #[derive(Debug, Clone, Default)]
 pub struct Base {
     pub store: DataStore,
-    inherited: FxHashSet<OsString>,
+    pub(crate) inherited: FxHashSet<OsString>,
     /// Every configuration file read, in order.
     pub files: Vec<PathBuf>,
 }
@@ -234,23 +235,78 @@ impl Session {
         self.evaluate_on(base.store.clone(), base.inherited.clone(), input)
     }
 
-    /// [`Session::evaluate_recipe`] on each of `bases` (the configurations
-    /// of a matrix): the recipe and its appends are read and parsed once
-    /// for all of them, and forgotten after.
-    pub fn evaluate_recipe_on_each<'b>(
-        &self,
-        input: RecipeInput<'_>,
-        bases: impl IntoIterator<Item = &'b Base>,
-    ) -> Vec<Result<Evaluated, EvalError>> {
+    /// [`Session::evaluate_recipe`] on the bases `which` of `bases` (the
+    /// configurations of a matrix): the recipe and its appends are read
+    /// and parsed once for all of them, and forgotten after. When the
+    /// recipe's statements touch no variable that differs between the
+    /// configurations, they are evaluated once, on the first base (see
+    /// [`Bases`]); each configuration then only finalizes its copy.
+    pub fn evaluate_recipe_on_each(&self, input: RecipeInput<'_>, bases: &Bases, which: &[usize]) -> Vec<Result<Evaluated, EvalError>> {
         let outer = self.memo().borrow_mut().pinned.replace(FxHashMap::default());
-        let out = bases.into_iter().map(|base| self.evaluate_recipe(input, base)).collect();
+        let out = match &bases.sharing {
+            Some(sharing) if which.len() > 1 && which[0] == 0 => self.evaluate_shared(input, bases, sharing, which),
+            _ => which.iter().map(|&c| self.evaluate_recipe(input, &bases.bases[c])).collect(),
+        };
         self.memo().borrow_mut().pinned = outer;
+        out
+    }
+
+    fn evaluate_shared(&self, input: RecipeInput<'_>, bases: &Bases, sharing: &Sharing, which: &[usize]) -> Vec<Result<Evaluated, EvalError>> {
+        let lead = &bases.bases[0];
+        let mut ds = lead.store.clone();
+        sharing.watch.reset();
+        ds.watch(Some(sharing.watch.clone()));
+        // The statements, and finalizing up to the active overrides (which
+        // differ between the configurations by design).
+        let prepared = self.prepare(ds, lead.inherited.clone(), input).and_then(|(mut interp, top)| {
+            interp.settle_keys(&top, input)?;
+            Ok(interp)
+        });
+        let shared = !sharing.watch.touched();
+        let mut interp = match prepared {
+            Ok(interp) if shared => interp,
+            // A failure, or statements that depend on the configuration:
+            // each configuration is evaluated on its own.
+            Ok(mut interp) => {
+                interp.ds.watch(None);
+                let mut out = vec![interp.settle_overrides()];
+                out.extend(which[1..].iter().map(|&c| self.evaluate_recipe(input, &bases.bases[c])));
+                return out;
+            }
+            Err(e) => {
+                let mut out = vec![Err(e)];
+                out.extend(which[1..].iter().map(|&c| self.evaluate_recipe(input, &bases.bases[c])));
+                return out;
+            }
+        };
+        interp.ds.watch(None);
+        let mut others: Vec<Result<Evaluated, EvalError>> = Vec::with_capacity(which.len() - 1);
+        for &c in &which[1..] {
+            let base = &bases.bases[c];
+            others.push(match &sharing.patches[c] {
+                Some(patch) => {
+                    let mut copy = interp.fork();
+                    patch.apply(&mut copy.ds, &base.store);
+                    copy.settle_overrides()
+                }
+                None => self.evaluate_recipe(input, base),
+            });
+        }
+        let mut out = vec![interp.settle_overrides()];
+        out.extend(others);
         out
     }
 
     /// [`Session::evaluate_recipe`] on `ds`, which becomes the recipe's
     /// store.
     fn evaluate_on(&self, ds: DataStore, inherited: FxHashSet<OsString>, input: RecipeInput<'_>) -> Result<Evaluated, EvalError> {
+        let (mut interp, top) = self.prepare(ds, inherited, input)?;
+        interp.complete(&top, input)
+    }
+
+    /// A recipe's and its appends' statements evaluated on `ds`, not yet
+    /// finalized; and the recipe's path as the loader found it.
+    fn prepare(&self, ds: DataStore, inherited: FxHashSet<OsString>, input: RecipeInput<'_>) -> Result<(Interp<'_>, PathBuf), EvalError> {
         let top = self.probe_top(input.recipe)?;
         let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut interp = self.interp_on(ds, inherited, top_dir);
@@ -265,11 +321,7 @@ impl Session {
             interp.ds.set("FILE", self.path_value(&path), "set", "", None);
             interp.file(&path, None)?;
         }
-        if !input.appends.is_empty() {
-            interp.ds.set("FILE", self.path_value(&top), "set", "", None);
-        }
-        interp.finalize()?;
-        Ok(Evaluated { store: interp.ds, files: interp.files })
+        Ok((interp, top))
     }
 
     fn path_value(&self, path: &Path) -> Value {
@@ -413,7 +465,7 @@ fn is_class(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "grclass")
 }
 
-impl Interp<'_> {
+impl<'s> Interp<'s> {
     fn file(&mut self, path: &Path, from: Option<Span>) -> Result<(), EvalError> {
         let loaded = self.session.load_inner(path, from.is_some()).map_err(|e| read_error(path, &e, from))?;
         if !loaded.parse.errors.is_empty() {
@@ -731,15 +783,39 @@ impl Interp<'_> {
         Ok(())
     }
 
-    /// Deferred inherits, then keys holding `${...}` (BitBake's `finalize`
-    /// up to `expandKeys`; there are no anonymous functions to run).
-    fn finalize(&mut self) -> Result<(), EvalError> {
+    /// A copy of this evaluation between two statements (its store copied).
+    fn fork(&self) -> Interp<'s> {
+        Interp {
+            session: self.session,
+            ds: self.ds.clone(),
+            top_dir: self.top_dir.clone(),
+            stack: self.stack.clone(),
+            inherited: self.inherited.clone(),
+            deferred: self.deferred.clone(),
+            statements: self.statements,
+            files: self.files.clone(),
+        }
+    }
+
+    /// The end of a recipe's evaluation (BitBake's `finalize` up to
+    /// `expandKeys`; there are no anonymous functions to run).
+    fn complete(&mut self, top: &Path, input: RecipeInput<'_>) -> Result<Evaluated, EvalError> {
+        self.settle_keys(top, input)?;
+        self.settle_overrides()
+    }
+
+    /// `FILE` back to the recipe after its appends, deferred inherits,
+    /// then keys holding `${...}`.
+    fn settle_keys(&mut self, top: &Path, input: RecipeInput<'_>) -> Result<(), EvalError> {
+        if !input.appends.is_empty() {
+            self.ds.set("FILE", self.session.path_value(top), "set", "", None);
+        }
         self.inherit_deferred()?;
         let mut todo: Vec<(Value, Value)> = Vec::new();
-        for (key, var) in &self.ds.vars {
-            if !crate::lookup::has_ref(key) || is_empty(var) {
-                continue;
-            }
+        // Only the variables whose names hold `${...}` are looked at.
+        let keys: Vec<Value> = self.ds.vars.names_unwatched().filter(|k| crate::lookup::has_ref(k)).cloned().collect();
+        for key in &keys {
+            let Some(var) = self.ds.vars.get(key).filter(|v| !is_empty(v)) else { continue };
             let origin = var.origin;
             let expanded = self.ds.expand(key, None).map_err(|e| expand_error_at(e, origin))?;
             if expanded != *key {
@@ -750,10 +826,15 @@ impl Interp<'_> {
         for (key, new) in todo {
             self.ds.rename(&key, &new);
         }
-        // OVERRIDES must settle for the recipe to mean anything (BitBake
-        // computes it while finalizing, too).
-        self.ds.overrides().map_err(|e| expand_error_at(e, self.ds.origin("OVERRIDES")))?;
         Ok(())
+    }
+
+    /// The active overrides, which must settle for the recipe to mean
+    /// anything (BitBake computes them while finalizing, too); the
+    /// evaluation is then done.
+    fn settle_overrides(&mut self) -> Result<Evaluated, EvalError> {
+        self.ds.overrides().map_err(|e| expand_error_at(e, self.ds.origin("OVERRIDES")))?;
+        Ok(Evaluated { store: std::mem::take(&mut self.ds), files: std::mem::take(&mut self.files) })
     }
 }
 

@@ -13,13 +13,16 @@ pub mod history;
 pub mod listing;
 pub mod loader;
 pub mod lookup;
+pub mod shared;
 pub mod stdlib;
+pub mod watch;
 
 pub use datastore::{DataStore, Value, Var};
 pub use error::{EvalError, ExpandError, ExpandErrorKind};
 pub use eval::{Base, Evaluated, Loaded, Options, RecipeInput, Session, expand_error, expand_error_at};
 pub use history::{Event, History};
 pub use listing::{Kind, Listing};
+pub use shared::Bases;
 pub use loader::{FsLoader, LoadError, Loader, MemLoader, Probe};
 
 #[cfg(test)]

@@ -419,7 +419,7 @@ impl DataStore {
         let mut value: Option<Value> = None;
         let mut removes: Vec<Value> = Vec::new();
 
-        let data = if self.overridedata.is_empty() { None } else { self.overridedata.get(var).filter(|l| !l.is_empty()) };
+        let data = self.overridedata.get(var).filter(|l| !l.is_empty());
         let needs_overrides = data.is_some() || local.is_some_and(|l| !l.pending.is_empty());
         let overrides = if needs_overrides { Some(self.active_overrides(stack)?) } else { None };
 

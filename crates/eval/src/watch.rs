@@ -1,0 +1,161 @@
+//! Watching what an evaluation touches: the tables of a data store, keyed
+//! by variable name, report every name looked up to a [`Watch`] while one
+//! is set. A matrix evaluates a recipe's statements once, watching the
+//! variables that differ between its configurations; if none was touched,
+//! the statements did the same on every configuration, and their result
+//! is shared (see `Session::evaluate_recipe_on_each`).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rustc_hash::{FxBuildHasher, FxHashSet};
+
+use crate::datastore::Value;
+
+/// Variables to watch, by the part of their names before any `:` (so
+/// `CFLAGS` covers `CFLAGS:debug` and `CFLAGS:append`), and whether one
+/// was touched.
+#[derive(Debug, Default)]
+pub struct Watch {
+    names: FxHashSet<Box<str>>,
+    touched: AtomicBool,
+}
+
+impl Watch {
+    pub fn new(names: impl IntoIterator<Item = Box<str>>) -> Watch {
+        Watch { names: names.into_iter().collect(), touched: AtomicBool::new(false) }
+    }
+
+    /// Whether a watched variable was looked up since the last reset.
+    pub fn touched(&self) -> bool {
+        self.touched.load(Ordering::Relaxed)
+    }
+
+    pub fn reset(&self) {
+        self.touched.store(false, Ordering::Relaxed);
+    }
+
+    fn saw(&self, name: &str) {
+        if !self.names.is_empty() && self.names.contains(base_name(name)) {
+            self.touched.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn saw_all(&self) {
+        if !self.names.is_empty() {
+            self.touched.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The part of a variable name that all its override and `:append` forms share.
+pub(crate) fn base_name(name: &str) -> &str {
+    name.split(':').next().unwrap_or(name)
+}
+
+/// A data store's table keyed by variable name. Every way in goes through
+/// a name (or walks the whole table), and is reported to the watch, if any.
+#[derive(Debug)]
+pub(crate) struct Table<V> {
+    map: hashbrown::HashMap<Value, V, FxBuildHasher>,
+    watch: Option<Arc<Watch>>,
+}
+
+impl<V> Default for Table<V> {
+    fn default() -> Table<V> {
+        Table { map: hashbrown::HashMap::default(), watch: None }
+    }
+}
+
+impl<V: Clone> Clone for Table<V> {
+    /// A copy is not watched.
+    fn clone(&self) -> Table<V> {
+        Table { map: self.map.clone(), watch: None }
+    }
+}
+
+pub(crate) type EntryRef<'a, 'b, V> = hashbrown::hash_map::EntryRef<'a, 'b, Value, str, V, FxBuildHasher>;
+
+impl<V> Table<V> {
+    pub fn with_capacity(n: usize) -> Table<V> {
+        Table { map: hashbrown::HashMap::with_capacity_and_hasher(n, FxBuildHasher), watch: None }
+    }
+
+    pub fn set_watch(&mut self, watch: Option<Arc<Watch>>) {
+        self.watch = watch;
+    }
+
+    #[inline]
+    fn saw(&self, name: &str) {
+        if let Some(w) = &self.watch {
+            w.saw(name);
+        }
+    }
+
+    #[inline]
+    fn saw_all(&self) {
+        if let Some(w) = &self.watch {
+            w.saw_all();
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.saw(name);
+        self.map.get(name)
+    }
+
+    #[inline]
+    pub fn get_key_value(&self, name: &str) -> Option<(&Value, &V)> {
+        self.saw(name);
+        self.map.get_key_value(name)
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut V> {
+        self.saw(name);
+        self.map.get_mut(name)
+    }
+
+    pub fn entry_ref<'a, 'b>(&'a mut self, name: &'b str) -> EntryRef<'a, 'b, V> {
+        self.saw(name);
+        self.map.entry_ref(name)
+    }
+
+    pub fn insert(&mut self, name: Value, value: V) -> Option<V> {
+        self.saw(&name);
+        self.map.insert(name, value)
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<V> {
+        self.saw(name);
+        self.map.remove(name)
+    }
+
+    /// Every entry, in no particular order (a walk of the whole table
+    /// touches every name).
+    pub fn iter(&self) -> hashbrown::hash_map::Iter<'_, Value, V> {
+        self.saw_all();
+        self.map.iter()
+    }
+
+    pub fn keys(&self) -> hashbrown::hash_map::Keys<'_, Value, V> {
+        self.saw_all();
+        self.map.keys()
+    }
+
+    /// Every name, in no particular order, without reporting them: for a
+    /// walk that looks at the names alone (finalizing a recipe looks up
+    /// only the names holding `${...}`, which no watched variable has:
+    /// `shared::Patch` makes sure of it).
+    pub fn names_unwatched(&self) -> hashbrown::hash_map::Keys<'_, Value, V> {
+        self.map.keys()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.map.capacity()
+    }
+}
