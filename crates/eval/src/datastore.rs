@@ -133,6 +133,7 @@ pub struct Var {
 
 impl Clone for Var {
     /// A copy without what was read from it (a copy starts its own reads).
+    #[inline]
     fn clone(&self) -> Var {
         Var {
             content: self.content.clone(),
