@@ -242,6 +242,9 @@ impl Session {
     /// configurations, they are evaluated once, on the first base (see
     /// [`Bases`]); each configuration then only finalizes its copy.
     pub fn evaluate_recipe_on_each(&self, input: RecipeInput<'_>, bases: &Bases, which: &[usize]) -> Vec<Result<Evaluated, EvalError>> {
+        if let [one] = which {
+            return vec![self.evaluate_recipe(input, &bases.bases[*one])];
+        }
         let outer = self.memo().borrow_mut().pinned.replace(FxHashMap::default());
         let out = match &bases.sharing {
             Some(sharing) if which.len() > 1 && which[0] == 0 => self.evaluate_shared(input, bases, sharing, which),
