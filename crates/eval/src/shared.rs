@@ -156,3 +156,78 @@ impl Patch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use super::Bases;
+    use crate::{Base, DataStore, MemLoader, RecipeInput, Session, Value};
+
+    /// Every variable of a store, expanded, with its flags.
+    fn dump(d: &DataStore) -> BTreeMap<String, (Option<String>, Vec<(String, Option<String>)>)> {
+        let mut out = BTreeMap::new();
+        for name in d.names() {
+            let value = d.get(name).expect("expands").map(|v| v.to_string());
+            let var = d.var(name).expect("listed");
+            let flags = var.flag_names().map(|f| (f.to_string(), d.get_flag(name, f).expect("expands").map(|v| v.to_string()))).collect();
+            out.insert(name.to_string(), (value, flags));
+        }
+        out
+    }
+
+    /// Two configurations (x86_64, aarch64) that differ in a variable and
+    /// in a variable only one of them sets (and, with `keyed_base`, in a
+    /// name holding `${...}` that only one of them has): each recipe
+    /// evaluated together on both must come out exactly as evaluated on
+    /// each alone.
+    fn check_together_as_alone(keyed_base: bool) {
+        let conf = "OVERRIDES = \"${ARCH}\"\ninclude arch-${ARCH}.inc\nCFLAGS = \"-O2\"\n";
+        let recipes: &[(&str, &str)] = &[
+            ("plain", "do_compile() {\n    cc ${CFLAGS} ${SIMD}\n}\n"),
+            ("immediate", "MODE := \"${SIMD}\"\n"),
+            ("weak", "ONLY ?= \"0\"\n"),
+            ("append", "SIMD:append = \" x\"\nCFLAGS += \"-g\"\n"),
+            ("unset", "unset ONLY\n"),
+            ("deferred", "inherit_defer klass-${ARCH}\n"),
+            ("keyed", "NOTE:${PN} = \"mine\"\nNOTE = \"${EXTRA}\"\n"),
+        ];
+        let mut loader = MemLoader::new()
+            .with("/l/conf.conf", conf)
+            .with("/l/arch-x86_64.inc", "SIMD = \"sse\"\nONLY = \"1\"\n")
+            .with("/l/arch-aarch64.inc", if keyed_base { "SIMD = \"neon\"\nEXTRA:${PN} = \"only here\"\n" } else { "SIMD = \"neon\"\n" })
+            .with("/l/classes/klass-x86_64.grclass", "K = \"x86\"\n")
+            .with("/l/classes/klass-aarch64.grclass", "K = \"arm\"\n");
+        for (name, text) in recipes {
+            loader.insert(format!("/l/{name}.gr"), text);
+        }
+        let session = Session::new(loader);
+        let base = |arch: &str| {
+            let mut store = DataStore::new();
+            store.set("ARCH", Value::from(arch), "set", arch, None);
+            session.configure(&[PathBuf::from("/l/conf.conf")], Base::new(store)).expect("configures")
+        };
+        let bases = Bases::new(vec![base("x86_64"), base("aarch64")]);
+        for (name, _) in recipes {
+            let path = PathBuf::from(format!("/l/{name}.gr"));
+            let preset = [("PN", Value::from(*name))];
+            let input = RecipeInput { recipe: Path::new(&path), appends: &[], preset: &preset };
+            let together = session.evaluate_recipe_on_each(input, &bases, &[0, 1]);
+            for (c, shared) in together.into_iter().enumerate() {
+                let alone = session.evaluate_recipe(input, bases.get(c)).expect("evaluates alone");
+                assert_eq!(dump(&shared.expect("evaluates together").store), dump(&alone.store), "{name} in configuration {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn recipes_evaluated_together_are_what_they_are_alone() {
+        check_together_as_alone(false);
+    }
+
+    #[test]
+    fn a_base_with_its_own_names_holding_references_shares_nothing() {
+        check_together_as_alone(true);
+    }
+}
