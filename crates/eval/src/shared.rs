@@ -165,8 +165,11 @@ mod tests {
     use super::Bases;
     use crate::{Base, DataStore, MemLoader, RecipeInput, Session, Value};
 
+    /// A variable expanded, and its flags expanded.
+    type Dumped = (Option<String>, Vec<(String, Option<String>)>);
+
     /// Every variable of a store, expanded, with its flags.
-    fn dump(d: &DataStore) -> BTreeMap<String, (Option<String>, Vec<(String, Option<String>)>)> {
+    fn dump(d: &DataStore) -> BTreeMap<String, Dumped> {
         let mut out = BTreeMap::new();
         for name in d.names() {
             let value = d.get(name).expect("expands").map(|v| v.to_string());
