@@ -217,7 +217,7 @@ impl Session {
         let mut interp = self.interp(&base, PathBuf::new());
         for path in files {
             let top = self.probe_top(path)?;
-            interp.top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
+            interp.top_dir = dir_of(&top);
             interp.ds.set("FILE", interp.session.path_value(&top), "set", "", None);
             interp.file(&top, None)?;
         }
@@ -311,7 +311,7 @@ impl Session {
     /// finalized; and the recipe's path as the loader found it.
     fn prepare(&self, ds: DataStore, inherited: FxHashSet<OsString>, input: RecipeInput<'_>) -> Result<(Interp<'_>, PathBuf), EvalError> {
         let top = self.probe_top(input.recipe)?;
-        let top_dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
+        let top_dir = dir_of(&top);
         let mut interp = self.interp_on(ds, inherited, top_dir);
         interp.ds.set("FILE", self.path_value(&top), "set", "", None);
         for (name, value) in input.preset {
@@ -465,7 +465,14 @@ struct Interp<'s> {
 }
 
 fn is_class(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "grclass")
+    // The bytes of the name (`Path::extension` parses every component).
+    crate::loader::split_name(path).is_some_and(|(_, name)| name.len() > 8 && name.ends_with(b".grclass"))
+}
+
+/// The directory of a file the loader found (`Path::parent` parses every
+/// component; `split_name` scans bytes).
+fn dir_of(path: &Path) -> PathBuf {
+    crate::loader::split_name(path).map(|(dir, _)| dir.to_path_buf()).unwrap_or_default()
 }
 
 impl<'s> Interp<'s> {

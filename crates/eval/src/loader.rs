@@ -222,16 +222,13 @@ pub(crate) fn split_name(path: &Path) -> Option<(&Path, &[u8])> {
     Some((Path::new(std::ffi::OsStr::from_bytes(dir)), name))
 }
 
-/// Reads a whole file without asking its size first: recipes and classes
-/// are small, so one read usually holds all of it (`fs::read` would add a
-/// `statx` and an `lseek` per file, and so would `File::read_to_end`,
-/// which `Take` hides it from). The buffer is not zeroed first:
-/// `read_to_end` reads into the spare capacity.
-/// The whole of an open regular file. A read that fills less than it was
-/// offered is the end of the file (regular files are read short only
-/// there), so a small file costs one `read`, not a second one that finds
-/// the end: a layer's thirty thousand files made that a tenth of the
-/// system calls of an evaluation.
+/// The whole of an open regular file, without asking its size first
+/// (`fs::read` would add a `statx` per file) and without zeroing the
+/// buffer (it is read into its spare capacity). A read that fills less
+/// than it was offered is the end of the file (regular files are read
+/// short only there), so a small file costs one `read`, not a second one
+/// that finds the end: a layer's thirty thousand files made that a tenth
+/// of the system calls of an evaluation.
 fn read_all(fd: &rustix::fd::OwnedFd) -> std::io::Result<Vec<u8>> {
     let mut buf: Vec<u8> = Vec::with_capacity(8 << 10);
     loop {
