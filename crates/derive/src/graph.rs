@@ -170,27 +170,34 @@ impl Graph {
             edges.add_node(i);
         }
         let resolver = Resolver { recipes: &recipes, providers: &providers, skipped: &skipped, prefs };
-        // Ten thousand recipes name a few thousand distinct dependencies:
-        // each name is resolved once.
-        let mut resolved: FxHashMap<&str, Option<usize>> = FxHashMap::default();
-        let mut mine: Vec<(usize, Edge)> = Vec::new();
-        for (i, r) in recipes.iter().enumerate() {
-            let wanted = r.base.iter().map(|b| (b, Edge::Base));
-            let wanted = wanted.chain(r.depends.iter().map(|d| (d, Edge::Build)));
-            mine.clear();
-            for (name, kind) in wanted.chain(r.rdepends.iter().map(|d| (d, Edge::Runtime))) {
-                let found = *resolved.entry(name.as_str()).or_insert_with(|| resolver.resolve(name, &r.pn).ok());
-                match found {
-                    // A recipe's needs are few: a scan finds repeats.
-                    Some(j) if !mine.contains(&(j, kind)) => {
-                        mine.push((j, kind));
-                        edges.add_edge(NodeIndex::new(i), NodeIndex::new(j), kind);
+        // Each recipe's needs are resolved in parallel (ten thousand
+        // recipes name a few thousand distinct dependencies: each worker
+        // resolves a name once), then added in order.
+        let needs: Vec<(Vec<(usize, Edge)>, Vec<DeriveError>)> = recipes
+            .par_iter()
+            .map_init(FxHashMap::<&str, Option<usize>>::default, |resolved, r| {
+                let wanted = r.base.iter().map(|b| (b, Edge::Base));
+                let wanted = wanted.chain(r.depends.iter().map(|d| (d, Edge::Build)));
+                let mut mine: Vec<(usize, Edge)> = Vec::new();
+                let mut failed = Vec::new();
+                for (name, kind) in wanted.chain(r.rdepends.iter().map(|d| (d, Edge::Runtime))) {
+                    let found = *resolved.entry(name.as_str()).or_insert_with(|| resolver.resolve(name, &r.pn).ok());
+                    match found {
+                        // A recipe's needs are few: a scan finds repeats.
+                        Some(j) if !mine.contains(&(j, kind)) => mine.push((j, kind)),
+                        Some(_) => {}
+                        // Resolved again for the error, which names who wanted it.
+                        None => failed.extend(resolver.resolve(name, &r.pn).err()),
                     }
-                    Some(_) => {}
-                    // Resolved again for the error, which names who wanted it.
-                    None => errors.extend(resolver.resolve(name, &r.pn).err()),
                 }
+                (mine, failed)
+            })
+            .collect();
+        for (i, (mine, failed)) in needs.into_iter().enumerate() {
+            for (j, kind) in mine {
+                edges.add_edge(NodeIndex::new(i), NodeIndex::new(j), kind);
             }
+            errors.extend(failed);
         }
         // What builds need: runtime edges may form cycles, build edges not.
         let build = edges.filter_map(|_, &n| Some(n), |_, &e| e.builds().then_some(e));
