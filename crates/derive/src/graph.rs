@@ -173,7 +173,7 @@ impl Graph {
         // Each recipe's needs are resolved in parallel (ten thousand
         // recipes name a few thousand distinct dependencies: each worker
         // resolves a name once), then added in order.
-        let needs: Vec<(Vec<(usize, Edge)>, Vec<DeriveError>)> = recipes
+        let needs: Vec<Needs> = recipes
             .par_iter()
             .map_init(FxHashMap::<&str, Option<usize>>::default, |resolved, r| {
                 let wanted = r.base.iter().map(|b| (b, Edge::Base));
@@ -336,6 +336,9 @@ fn choose_versions(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences,
     chosen.sort_by_key(|r| r.file);
     chosen
 }
+
+/// A recipe's resolved needs, and the names that resolved to nothing.
+type Needs = (Vec<(usize, Edge)>, Vec<DeriveError>);
 
 struct Resolver<'a> {
     recipes: &'a [Recipe],
