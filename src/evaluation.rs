@@ -104,10 +104,12 @@ pub fn evaluate_all(project: &Project, configs: &[Configuration], cached: bool, 
     let mut first = first;
     let mut bases = Vec::with_capacity(configs.len());
     let mut caches = Vec::with_capacity(configs.len());
+    // What names this build of grove, read only if a cache is.
+    let build = std::cell::OnceCell::new();
     for config in configs {
         let reading = first.take().or_else(|| cached.then(|| cache_file(ws.conf.as_deref(), &ws.layers, config)).flatten().map(Reading::start));
         let base = project.configure(config, &Options::default()).map_err(render::fail_derive)?;
-        caches.push(reading.map(|r| (r, project.cache_key(&build_id(), config, &base))));
+        caches.push(reading.map(|r| (r, project.cache_key(build.get_or_init(build_id), config, &base))));
         bases.push(base);
     }
     let results = project.graphs_cached(bases.iter().zip(caches).collect());

@@ -322,6 +322,12 @@ fn several_versions_one_is_chosen() {
     assert!(s.stdout.contains("\"id\": \"zlib-1.3~rc1-opt-x86_64-"), "{}", s.stdout);
 }
 
+/// The hash of the derivation `name` in one configuration of `grove eval --json`.
+fn hash_in(config: &Value, name: &str) -> String {
+    let d = config["derivations"].as_array().unwrap().iter().find(|d| d["name"] == name).unwrap();
+    d["hash"].as_str().unwrap().to_string()
+}
+
 #[test]
 fn the_example_workspace_derives_in_every_configuration_of_its_matrix() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/workspace");
@@ -332,10 +338,7 @@ fn the_example_workspace_derives_in_every_configuration_of_its_matrix() {
     let axes: Vec<String> =
         configs.iter().map(|c| format!("{} {}", c["flavor"].as_str().unwrap(), c["arch"].as_str().unwrap())).collect();
     assert_eq!(axes, ["opt x86_64", "opt aarch64", "debug x86_64", "debug aarch64"]);
-    let hash = |c: usize, name: &str| {
-        let d = configs[c]["derivations"].as_array().unwrap().iter().find(|d| d["name"] == name).unwrap();
-        d["hash"].as_str().unwrap().to_string()
-    };
+    let hash = |c: usize, name: &str| hash_in(&configs[c], name);
     // hello's EXTRA_OECONF:append:debug makes its debug build differ; zlib
     // has nothing that depends on the flavor, so its builds are one.
     assert_ne!(hash(0, "hello"), hash(2, "hello"));
@@ -398,13 +401,9 @@ fn a_matrix_shares_only_what_does_not_depend_on_the_configuration() {
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     let configs = v["configurations"].as_array().unwrap();
     assert_eq!(configs.len(), 4);
-    let hash = |c: &Value, name: &str| {
-        let d = c["derivations"].as_array().unwrap().iter().find(|d| d["name"] == name).unwrap();
-        d["hash"].as_str().unwrap().to_string()
-    };
     // The configurations do differ for every recipe.
     for name in ["plain", "immediate", "weak", "append", "pending", "classy", "key", "tune", "flags"] {
-        let hashes: std::collections::BTreeSet<String> = configs.iter().map(|c| hash(c, name)).collect();
+        let hashes: std::collections::BTreeSet<String> = configs.iter().map(|c| hash_in(c, name)).collect();
         assert!(hashes.len() >= 2, "{name}: {hashes:?}");
     }
     // And each one derives exactly what it derives alone.

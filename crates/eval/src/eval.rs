@@ -266,23 +266,20 @@ impl Session {
             Ok(interp)
         });
         let shared = !sharing.watch.touched();
+        let prepared = prepared.map(|mut interp| {
+            interp.ds.watch(None);
+            interp
+        });
         let mut interp = match prepared {
             Ok(interp) if shared => interp,
             // A failure, or statements that depend on the configuration:
             // each configuration is evaluated on its own.
-            Ok(mut interp) => {
-                interp.ds.watch(None);
-                let mut out = vec![interp.settle_overrides()];
-                out.extend(which[1..].iter().map(|&c| self.evaluate_recipe(input, &bases.bases[c])));
-                return out;
-            }
-            Err(e) => {
-                let mut out = vec![Err(e)];
-                out.extend(which[1..].iter().map(|&c| self.evaluate_recipe(input, &bases.bases[c])));
-                return out;
+            lead => {
+                let lead = lead.and_then(|mut interp| interp.settle_overrides());
+                let others = which[1..].iter().map(|&c| self.evaluate_recipe(input, &bases.bases[c]));
+                return std::iter::once(lead).chain(others).collect();
             }
         };
-        interp.ds.watch(None);
         let mut others: Vec<Result<Evaluated, EvalError>> = Vec::with_capacity(which.len() - 1);
         for &c in &which[1..] {
             let base = &bases.bases[c];

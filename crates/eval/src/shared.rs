@@ -37,14 +37,6 @@ impl Bases {
     pub fn get(&self, i: usize) -> &Base {
         &self.bases[i]
     }
-
-    pub fn len(&self) -> usize {
-        self.bases.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.bases.is_empty()
-    }
 }
 
 pub(crate) struct Sharing {
