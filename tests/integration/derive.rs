@@ -231,6 +231,14 @@ fn cycles_are_reported_with_their_whole_path() {
         ],
     );
     assert_eq!(eval(tmp.path(), &[]).code, 0);
+    // A recipe that needs itself, below a recipe that needs it.
+    write(
+        tmp.path(),
+        &[("layer/recipes/a/b_1.gr", "DEPENDS = \"b\"\n"), ("layer/recipes/a/c_1.gr", "DEPENDS = \"b\"\n")],
+    );
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("dependency cycle: b -> b"), "{}", run.stderr);
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 
 use grove_eval::DataStore;
 use petgraph::algo::tarjan_scc;
+use petgraph::Direction::Incoming;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use rayon::prelude::*;
@@ -200,13 +201,16 @@ impl Graph {
             errors.extend(failed);
         }
         // What builds need: runtime edges may form cycles, build edges not.
-        let build = edges.filter_map(|_, &n| Some(n), |_, &e| e.builds().then_some(e));
-        errors.extend(cycles(&recipes, &build));
-        if !errors.is_empty() {
-            return Err(errors);
+        // A cycle leaves recipes out of the levels; only then are the
+        // cycles looked for, to name them.
+        let levels = build_levels(&edges);
+        if levels.is_none() {
+            let build = edges.filter_map(|_, &n| Some(n), |_, &e| e.builds().then_some(e));
+            errors.extend(cycles(&recipes, &build));
         }
+        let Some(levels) = levels.filter(|_| errors.is_empty()) else { return Err(errors) };
         let states = states(&recipes, &edges);
-        let hashes = hashes(&recipes, &build, &states);
+        let hashes = hashes(&recipes, &edges, levels, &states);
         Ok(Graph { recipes, edges, states, hashes, by_name: Default::default() })
     }
 
@@ -315,25 +319,34 @@ impl Graph {
 
 /// The recipe file used for each name.
 fn choose_versions(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences, errors: &mut Vec<DeriveError>) -> Vec<Recipe> {
-    let mut groups: indexmap::IndexMap<String, Vec<Recipe>> = indexmap::IndexMap::new();
-    for r in all {
-        groups.entry(r.pn.clone()).or_default().push(r);
+    // Names are grouped by reference (no recipe is copied or moved), in
+    // the order they first appear, so errors come out in file order.
+    let mut groups: indexmap::IndexMap<&str, Vec<(usize, &Recipe)>, rustc_hash::FxBuildHasher> = indexmap::IndexMap::default();
+    for (i, r) in all.iter().enumerate() {
+        groups.entry(r.pn.as_str()).or_default().push((i, r));
     }
-    let priority = |r: &Recipe| workspace.layers[workspace.recipes[r.file].layer].priority;
-    let mut chosen = Vec::with_capacity(groups.len());
+    let priority = |(_, r): &(usize, &Recipe)| workspace.layers[workspace.recipes[r.file].layer].priority;
+    fn version<'a>((_, r): &'a (usize, &Recipe)) -> Option<&'a str> {
+        Some(r.pv.as_str())
+    }
+    let mut keep = vec![false; all.len()];
     for (pn, mut group) in groups {
-        providers::sort_best_first(&mut group, priority, |r| Some(&r.pv));
-        let preferred = prefs.version(&pn);
-        match providers::pick(&group, preferred, |r| Some(&r.pv)) {
-            Some(i) => chosen.push(group.swap_remove(i)),
+        providers::sort_best_first(&mut group, priority, version);
+        let preferred = prefs.version(pn);
+        match providers::pick(&group, preferred, version) {
+            Some(i) => keep[group[i].0] = true,
             None => errors.push(DeriveError::NoPreferredVersion {
-                name: pn.clone(),
+                name: pn.to_string(),
                 preferred: preferred.unwrap_or_default().to_string(),
-                available: group.iter().map(|r| r.pv.clone()).collect(),
+                available: group.iter().map(|(_, r)| r.pv.clone()).collect(),
             }),
         }
     }
-    chosen.sort_by_key(|r| r.file);
+    let mut chosen: Vec<Recipe> = all.into_iter().zip(keep).filter_map(|(r, k)| k.then_some(r)).collect();
+    // The recipes come in file order (the graph's order) already.
+    if !chosen.is_sorted_by_key(|r| r.file) {
+        chosen.sort_by_key(|r| r.file);
+    }
     chosen
 }
 
@@ -450,24 +463,43 @@ fn states(recipes: &[Recipe], edges: &DiGraph<usize, Edge>) -> Vec<State> {
     states
 }
 
-/// Every derivation hash, dependencies first. A recipe's hash needs its
-/// inputs' hashes, so recipes are hashed by depth (what needs nothing
-/// first), each depth in parallel.
-fn hashes(recipes: &[Recipe], build: &DiGraph<usize, Edge>, states: &[State]) -> Vec<Option<DrvHash>> {
-    let order = petgraph::algo::toposort(build, None).expect("cycles are reported before hashing");
-    // toposort puts a recipe before what it needs: in reverse, a recipe's
-    // inputs come before it, so its depth is known when it is reached.
-    let mut depth = vec![0usize; recipes.len()];
-    let mut levels: Vec<Vec<usize>> = Vec::new();
-    for node in order.into_iter().rev() {
-        let i = node.index();
-        let d = build.neighbors(node).map(|j| depth[j.index()] + 1).max().unwrap_or(0);
-        depth[i] = d;
-        if levels.len() <= d {
-            levels.resize_with(d + 1, Vec::new);
-        }
-        levels[d].push(i);
+/// The recipes by level of what their builds need (Kahn's algorithm):
+/// level 0 needs nothing built, a recipe at level n needs one at level
+/// n - 1 and none higher. `None` when build needs form a cycle (its
+/// recipes never come free).
+fn build_levels(edges: &DiGraph<usize, Edge>) -> Option<Vec<Vec<usize>>> {
+    let n = edges.node_count();
+    // How many of each recipe's build needs are not placed yet.
+    let mut waiting = vec![0u32; n];
+    for e in edges.raw_edges().iter().filter(|e| e.weight.builds()) {
+        waiting[e.source().index()] += 1;
     }
+    let mut levels: Vec<Vec<usize>> = vec![(0..n).filter(|&i| waiting[i] == 0).collect()];
+    let mut placed = levels[0].len();
+    loop {
+        let mut next = Vec::new();
+        for &j in levels.last().expect("level 0 is always there") {
+            for e in edges.edges_directed(NodeIndex::new(j), Incoming).filter(|e| e.weight().builds()) {
+                let i = e.source().index();
+                waiting[i] -= 1;
+                if waiting[i] == 0 {
+                    next.push(i);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        placed += next.len();
+        levels.push(next);
+    }
+    (placed == n).then_some(levels)
+}
+
+/// Every derivation hash, dependencies first: a recipe's hash needs its
+/// inputs' hashes, so recipes are hashed level by level, each level in
+/// parallel. Skipped recipes have none.
+fn hashes(recipes: &[Recipe], edges: &DiGraph<usize, Edge>, levels: Vec<Vec<usize>>, states: &[State]) -> Vec<Option<DrvHash>> {
     let mut hashes: Vec<Option<DrvHash>> = vec![None; recipes.len()];
     for level in levels {
         let done: Vec<(usize, Option<DrvHash>)> = level
@@ -476,8 +508,9 @@ fn hashes(recipes: &[Recipe], build: &DiGraph<usize, Edge>, states: &[State]) ->
                 if matches!(states[i], State::Skipped { .. }) {
                     return (i, None);
                 }
-                let inputs: Vec<Input> = build
+                let inputs: Vec<Input> = edges
                     .edges(NodeIndex::new(i))
+                    .filter(|e| e.weight().builds())
                     .filter_map(|e| {
                         let j = e.target().index();
                         let role = if *e.weight() == Edge::Base { Role::Base } else { Role::Build };
