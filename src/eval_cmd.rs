@@ -89,6 +89,11 @@ pub fn run(args: Args) -> Outcome {
         if configs.len() == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()
     );
+    // The process ends here and its memory goes back whole: taking the
+    // project and the graphs apart value by value took ~9 ms at 10,000
+    // recipes.
+    std::mem::forget(evaluations);
+    std::mem::forget(project);
     Outcome::Done
 }
 
