@@ -15,7 +15,7 @@ use grove_syntax::Span;
 
 use crate::error::ExpandError;
 use crate::history::{Event, History};
-use crate::lookup::{Cache, Resolved};
+use crate::lookup::{Cache, Resolved, has_ref};
 use crate::watch::{EntryRef, Table};
 
 /// A variable's value, flag value or name. Cheap to clone.
@@ -251,6 +251,10 @@ pub struct DataStore {
     pub(crate) overridedata: Table<Vec<(Value, Value)>>,
     /// The tasks in the order `addtask` declared them (BitBake's `__BBTASKS`).
     pub(crate) tasks: Vec<Value>,
+    /// Every name holding `${...}` that `vars` was given (some may be gone
+    /// since), in the order they came: finalizing expands these names, and
+    /// a store holds a few among hundreds.
+    pub(crate) ref_names: Vec<Value>,
     pub(crate) cache: RefCell<Cache>,
     pub(crate) history: Option<History>,
     /// Bytes of values (and history) stored so far.
@@ -265,6 +269,7 @@ impl Clone for DataStore {
             vars: self.vars.clone(),
             overridedata: self.overridedata.clone(),
             tasks: self.tasks.clone(),
+            ref_names: self.ref_names.clone(),
             cache: RefCell::default(),
             history: self.history.clone(),
             stored_bytes: self.stored_bytes,
@@ -318,6 +323,7 @@ impl DataStore {
             vars,
             overridedata,
             tasks: self.tasks.iter().map(fresh).collect(),
+            ref_names: self.ref_names.iter().map(fresh).collect(),
             cache: RefCell::default(),
             history: self.history.clone(),
             stored_bytes: self.stored_bytes,
@@ -392,7 +398,13 @@ impl DataStore {
         // One hash and one probe; the name is stored only when it is new.
         match self.vars.entry_ref(name.as_str()) {
             EntryRef::Occupied(e) => e.into_mut(),
-            EntryRef::Vacant(e) => e.insert_with_key(name.to_value(), Var::default()),
+            EntryRef::Vacant(e) => {
+                let name = name.to_value();
+                if has_ref(&name) {
+                    self.ref_names.push(name.clone());
+                }
+                e.insert_with_key(name, Var::default())
+            }
         }
     }
 

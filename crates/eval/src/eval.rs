@@ -820,7 +820,9 @@ impl<'s> Interp<'s> {
         self.inherit_deferred()?;
         let mut todo: Vec<(Value, Value)> = Vec::new();
         // Only the variables whose names hold `${...}` are looked at.
-        let keys: Vec<Value> = self.ds.vars.names_unwatched().filter(|k| crate::lookup::has_ref(k)).cloned().collect();
+        let mut keys: Vec<Value> = self.ds.ref_names.clone();
+        keys.sort_unstable();
+        keys.dedup();
         for key in &keys {
             let Some(var) = self.ds.vars.get(key).filter(|v| !is_empty(v)) else { continue };
             let origin = var.origin;

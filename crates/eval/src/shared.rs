@@ -137,6 +137,7 @@ impl Patch {
             ds.overridedata.remove(k);
         }
         for k in &self.to_vars {
+            // (No differing name holds `${...}`: `ref_names` stays true.)
             if let Some(v) = base.vars.get(k) {
                 ds.vars.insert(k.clone(), v.clone());
             }

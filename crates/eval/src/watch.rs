@@ -143,14 +143,6 @@ impl<V> Table<V> {
         self.map.keys()
     }
 
-    /// Every name, in no particular order, without reporting them: for a
-    /// walk that looks at the names alone (finalizing a recipe looks up
-    /// only the names holding `${...}`, which no watched variable has:
-    /// `shared::Patch` makes sure of it).
-    pub fn names_unwatched(&self) -> hashbrown::hash_map::Keys<'_, Value, V> {
-        self.map.keys()
-    }
-
     pub fn len(&self) -> usize {
         self.map.len()
     }
