@@ -5,14 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Evaluation allocates many small values; mimalloc is markedly faster at
-/// that than the system allocator (BENCHMARKS.md). Its version 2 (the
-/// `v2` feature) holds less memory than version 3 (70 MB against 110 MB
-/// at 10,000 recipes) and is faster here, where every page first touched
-/// costs the zeroing of it.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::Mimalloc = alloc::Mimalloc;
 
+mod alloc;
 mod artifact;
 mod checkout;
 mod config_args;

@@ -41,7 +41,10 @@ mod generate;
 
 /// The same allocator as the `grove` binary.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::Mimalloc = alloc::Mimalloc;
+
+#[path = "../../src/alloc.rs"]
+mod alloc;
 
 use std::collections::HashMap;
 use std::env;
