@@ -95,7 +95,10 @@ impl Local {
     /// length-prefixed values (`<len>:<bytes>`), so no value can be taken
     /// for another whatever bytes it holds.
     pub fn encode(&self) -> Vec<u8> {
-        let mut e = Encoder::default();
+        // Room for the function bodies, which are most of it, and the
+        // rest, so the buffer is not grown and copied line after line.
+        let bodies: usize = self.functions.iter().map(|(n, b)| n.len() + b.len() + 32).sum();
+        let mut e = Encoder { out: Vec::with_capacity(bodies + 1024) };
         e.line(FORMAT, &[]);
         e.line("name", &[&self.name]);
         e.line("version", &[&self.version]);
