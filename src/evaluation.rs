@@ -1,6 +1,7 @@
 //! Evaluating a workspace into a derivation graph, for every command that
 //! needs one; errors are rendered here, all of them.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use grove_derive::cache::{Reading, Stats};
@@ -114,12 +115,48 @@ pub fn evaluate_all(project: &Project, configs: &[Configuration], cached: bool, 
     }
     let results = project.graphs_cached(bases.iter().zip(caches).collect());
     let mut out = Vec::with_capacity(configs.len());
+    let mut failed: Vec<(Axes, Vec<DeriveError>)> = Vec::new();
     for (base, result) in bases.into_iter().zip(results) {
-        let (graph, stats) = result.map_err(fail_all)?;
         let axes = Axes::of(&base);
-        out.push(Evaluation { base, graph, axes, stats });
+        match result {
+            Ok((graph, stats)) => out.push(Evaluation { base, graph, axes, stats }),
+            Err(errors) => failed.push((axes, errors)),
+        }
     }
-    Ok(out)
+    match failed.len() {
+        0 => Ok(out),
+        _ if configs.len() == 1 => Err(fail_all(failed.into_iter().flat_map(|(_, e)| e).collect())),
+        _ => Err(fail_matrix(configs.len(), failed)),
+    }
+}
+
+/// A matrix's errors: each diagnostic once, however many configurations
+/// found it, preceded by the configurations it came from when not all of
+/// them did (a recipe broken everywhere is one error, not four).
+fn fail_matrix(configurations: usize, failed: Vec<(Axes, Vec<DeriveError>)>) -> Outcome {
+    let mut distinct: Vec<(String, Vec<String>)> = Vec::new();
+    for (axes, errors) in failed {
+        let label = format!("{} {} {} {}", axes.version, axes.flavor, axes.arch, axes.kind);
+        for e in errors {
+            let text = render::derive_text(e);
+            match distinct.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, labels)) => labels.push(label.clone()),
+                None => distinct.push((text, vec![label.clone()])),
+            }
+        }
+    }
+    let count = distinct.len();
+    let mut stderr = std::io::stderr().lock();
+    for (text, labels) in distinct {
+        if labels.len() < configurations {
+            let _ = writeln!(stderr, "in {} of {configurations} configurations ({}):", labels.len(), labels.join(", "));
+        }
+        let _ = stderr.write_all(text.as_bytes());
+    }
+    if count > 1 {
+        let _ = writeln!(stderr, "{count} errors");
+    }
+    Outcome::Failed
 }
 
 /// Where grove keeps its caches; `None` when there is no home for them.

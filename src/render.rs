@@ -76,12 +76,17 @@ fn eval_error_in(sources: Lookup<'_>, error: EvalError) -> String {
 /// Prints a layer, configuration or derivation error on stderr; the
 /// failure outcome to return.
 pub fn fail_derive(error: grove_derive::DeriveError) -> crate::Outcome {
-    let text = match error {
+    let text = derive_text(error);
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
+    crate::Outcome::Failed
+}
+
+/// A derivation error rendered, source attached.
+pub fn derive_text(error: grove_derive::DeriveError) -> String {
+    match error {
         grove_derive::DeriveError::Eval { error, source_file, .. } => {
             eval_error_in(&|id| source_file.clone().filter(|f| f.id == id), *error)
         }
         other => format!("{:?}\n", Report::new(other)),
-    };
-    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), text.as_bytes());
-    crate::Outcome::Failed
+    }
 }

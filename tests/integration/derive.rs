@@ -424,6 +424,35 @@ fn a_matrix_shares_only_what_does_not_depend_on_the_configuration() {
     }
 }
 
+/// A matrix's errors: one that every configuration finds is reported
+/// once; one that only some find says which.
+#[test]
+fn a_failing_matrix_reports_each_error_once_with_the_configurations_it_is_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(
+        root,
+        &[
+            ("grove.conf", "LAYERS = \"layer\"\nARCH ??= \"x86_64\"\nFLAVOR ??= \"opt\"\nOVERRIDES = \"${ARCH}:${FLAVOR}\"\n"),
+            ("layer/conf/layer.conf", LAYER),
+            ("layer/roots/base.grroot", "ROOT_FLAVORS = \"opt debug\"\nROOT_ARCHS = \"x86_64 aarch64\"\n"),
+            ("layer/classes/arch-x86_64.grclass", "NOTE = \"x86\"\n"),
+            ("layer/recipes/a/classy_1.0.gr", "inherit arch-${ARCH}\n"),
+            ("layer/recipes/a/broken_1.0.gr", "SRC_URI = \"file://nothere\"\n"),
+            ("layer/recipes/a/fine_1.0.gr", "\n"),
+        ],
+    );
+    let run = grove(root, &["eval", "--matrix", "--no-cache"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "", "a failing matrix prints no configuration");
+    assert_eq!(run.stderr.matches("no file `nothere` was found").count(), 1, "{}", run.stderr);
+    let only = "in 2 of 4 configurations (master opt aarch64 runtime, master debug aarch64 runtime):\n";
+    let at = run.stderr.find(only).unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(run.stderr[at..].contains("class `arch-aarch64` not found"), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("configurations (").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.ends_with("2 errors\n"), "{}", run.stderr);
+}
+
 fn git(dir: &Path, args: &[&str]) {
     let status = std::process::Command::new("git")
         .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
