@@ -43,6 +43,9 @@ pub struct RecipeFile {
     pub pr: Option<String>,
     /// Indexes into [`Workspace::appends`] that apply, lowest priority first.
     pub appends: Vec<usize>,
+    /// Their paths, in the same order: what evaluation reads after the
+    /// recipe, and what the evaluation cache checks.
+    pub append_paths: Vec<PathBuf>,
 }
 
 /// A `.grappend` file.
@@ -154,6 +157,7 @@ impl Workspace {
             let stem = recipe.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
             // Layers are sorted by priority, so appends already are too.
             recipe.appends = (0..self.appends.len()).filter(|&i| append_matches(&self.appends[i].pattern, stem)).collect();
+            recipe.append_paths = recipe.appends.iter().map(|&i| self.appends[i].path.clone()).collect();
         }
     }
 
@@ -188,7 +192,7 @@ impl Workspace {
                             let pn = parts.next().unwrap_or_default().to_string();
                             let pv = parts.next().map(String::from);
                             let pr = parts.next().map(String::from);
-                            self.recipes.push(RecipeFile { layer, path: path(), pn, pv, pr, appends: Vec::new() });
+                            self.recipes.push(RecipeFile { layer, path: path(), pn, pv, pr, appends: Vec::new(), append_paths: Vec::new() });
                         }
                         (Top::Recipes, _, Some(stem)) => {
                             let pattern = stem.to_string();

@@ -155,7 +155,6 @@ impl Project {
 
     /// What the session is given to evaluate `recipe`.
     fn with_input<T>(&self, recipe: &RecipeFile, f: impl FnOnce(RecipeInput<'_>) -> T) -> T {
-        let appends: Vec<PathBuf> = recipe.appends.iter().map(|&i| self.workspace.appends[i].path.clone()).collect();
         let mut preset: Vec<(&str, Value)> = vec![("PN", Value::from(recipe.pn.as_str()))];
         if let Some(pv) = &recipe.pv {
             preset.push(("PV", Value::from(pv.as_str())));
@@ -163,7 +162,7 @@ impl Project {
         if let Some(pr) = &recipe.pr {
             preset.push(("PR", Value::from(pr.as_str())));
         }
-        f(RecipeInput { recipe: &recipe.path, appends: &appends, preset: &preset })
+        f(RecipeInput { recipe: &recipe.path, appends: &recipe.append_paths, preset: &preset })
     }
 
     /// Evaluates recipe files in parallel, each in the configurations that
@@ -193,11 +192,10 @@ impl Project {
     /// Reads an evaluated recipe file into its local derivation.
     pub fn extract(&self, index: usize, evaluated: &Evaluated) -> Result<Detailed, DeriveError> {
         let file = &self.workspace.recipes[index];
-        let appends: Vec<PathBuf> = file.appends.iter().map(|&i| self.workspace.appends[i].path.clone()).collect();
         let inputs = Inputs {
             file: index,
             recipe: &file.path,
-            appends: &appends,
+            appends: &file.append_paths,
             loader: self.session.loader(),
             host_paths: &self.host_paths,
             hashes: &self.hashes,
@@ -237,7 +235,6 @@ impl Project {
         let workspace = &self.workspace;
         let recipes = &workspace.recipes;
         let stamp_of = |p: &Path| workspace.stamp(p).or_else(|| cache::Stamp::of(p));
-        let appends_of = |i: usize| -> Vec<PathBuf> { recipes[i].appends.iter().map(|&a| workspace.appends[a].path.clone()).collect() };
         let bases: Vec<&Base> = configs.iter().map(|(b, _)| *b).collect();
         // What each configuration's cache still holds; the rest is work.
         let mut states: Vec<Pending> = Vec::with_capacity(configs.len());
@@ -248,7 +245,7 @@ impl Project {
             let mut slots: Vec<Option<(Recipe, Read)>> = (0..recipes.len()).map(|_| None).collect();
             let mut evaluated = 0;
             for (i, r) in recipes.iter().enumerate() {
-                match loaded.as_mut().and_then(|l| l.take(i, &r.path, &appends_of(i))) {
+                match loaded.as_mut().and_then(|l| l.take(i, &r.path, &r.append_paths)) {
                     Some((recipe, read)) => slots[i] = Some((Recipe { file: i, ..recipe }, read)),
                     None => {
                         needs[i].push(c);
@@ -357,9 +354,7 @@ impl Save {
     fn write(self, project: &Project, stamp_of: &(dyn Fn(&Path) -> Option<cache::Stamp> + Sync)) {
         let workspace = &project.workspace;
         let files = &workspace.recipes;
-        let appends: Vec<Vec<PathBuf>> =
-            files.iter().map(|r| r.appends.iter().map(|&a| workspace.appends[a].path.clone()).collect()).collect();
-        let entries = self.recipes.iter().zip(&self.reads).map(|(r, read)| (files[r.file].path.as_path(), appends[r.file].as_slice(), r, read));
+        let entries = self.recipes.iter().zip(&self.reads).map(|(r, read)| (files[r.file].path.as_path(), files[r.file].append_paths.as_slice(), r, read));
         // A cache that cannot be written costs time, never results.
         let _ = self.cache.save(&self.path, entries, self.parts, stamp_of);
     }
