@@ -207,8 +207,8 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
 fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String, String)>, EvalError> {
     // The functions are few (tens), the words of their bodies many: every
     // word is one lookup in this set, and nothing is copied.
-    let functions: FxHashSet<&str> =
-        store.vars().filter(|(_, var)| is_set(var.flag_unexpanded("func"))).map(|(name, _)| &**name).collect();
+    let mut functions: FxHashSet<&str> = FxHashSet::with_capacity_and_hasher(64, Default::default());
+    functions.extend(store.vars().filter(|(_, var)| is_set(var.flag_unexpanded("func"))).map(|(name, _)| &**name));
     // Most words (`install`, `-d`, `${D}/...`) name no function: their
     // first byte and length rule them out before any hashing.
     let mut first = [false; 256];
@@ -218,7 +218,7 @@ fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String
         (shortest, longest) = (shortest.min(f.len()), longest.max(f.len()));
     }
     let may_name = |w: &str| first[usize::from(w.as_bytes()[0])] && (shortest..=longest).contains(&w.len());
-    let mut reached: FxHashSet<&str> = FxHashSet::default();
+    let mut reached: FxHashSet<&str> = FxHashSet::with_capacity_and_hasher(functions.len(), Default::default());
     let mut todo: Vec<&str> = Vec::new();
     for task in tasks {
         if let Some(&f) = functions.get(&**task) {

@@ -315,6 +315,10 @@ impl DataStore {
                 }
                 let base = base_name(var);
                 if !cache.overrides_deps.contains(base) {
+                    if cache.overrides_deps.capacity() == 0 {
+                        // Room for what `OVERRIDES` usually reads, at once.
+                        cache.overrides_deps.reserve(16);
+                    }
                     cache.overrides_deps.insert(base.into());
                 }
             }
@@ -365,6 +369,9 @@ impl DataStore {
             }
             let mut cache = self.cache.borrow_mut();
             let key = key.cloned().unwrap_or_else(|| var.into());
+            if cache.content.capacity() == 0 {
+                cache.content.reserve(16);
+            }
             return match cache.content.entry(key).insert_entry(result).get() {
                 Ok(r) => Ok(f(r)),
                 Err(e) => Err(e.clone()),
@@ -484,7 +491,13 @@ impl DataStore {
         }
         let name = [var, "[", flag, "]"].concat();
         let result = self.expand_refs(stack, &raw, Some(&name)).map(Some);
-        self.cache.borrow_mut().flags.insert(key, result.clone());
+        let mut cache = self.cache.borrow_mut();
+        if cache.flags.capacity() == 0 {
+            // A recipe's task flags, at once rather than doubling up to them.
+            cache.flags.reserve(32);
+        }
+        cache.flags.insert(key, result.clone());
+        drop(cache);
         result
     }
 
