@@ -315,7 +315,8 @@ impl DataStore {
         for (k, v) in self.vars.iter() {
             vars.insert(fresh(k), v.detached());
         }
-        let mut overridedata = Table::with_capacity(self.overridedata.len());
+        // Room for the override forms a recipe adds: every clone has it then.
+        let mut overridedata = Table::with_capacity(self.overridedata.len() + 32);
         for (k, l) in self.overridedata.iter() {
             overridedata.insert(fresh(k), l.iter().map(|(n, o)| (fresh(n), fresh(o))).collect());
         }
