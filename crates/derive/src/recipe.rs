@@ -116,9 +116,9 @@ fn is_set(v: Option<&Value>) -> bool {
 
 /// Reads a finalized recipe.
 pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, ExtractError> {
-    let pn = get(store, "PN")?.map(|v| v.to_string()).unwrap_or_default();
-    let pv = get(store, "PV")?.map(|v| v.to_string()).filter(|v| !v.is_empty()).ok_or(ExtractError::NoVersion)?;
-    let pr = get(store, "PR")?.map(|v| v.to_string()).filter(|v| !v.is_empty());
+    let pn = get(store, "PN")?.map(|v| String::from(&*v)).unwrap_or_default();
+    let pv = get(store, "PV")?.map(|v| String::from(&*v)).filter(|v| !v.is_empty()).ok_or(ExtractError::NoVersion)?;
+    let pr = get(store, "PR")?.map(|v| String::from(&*v)).filter(|v| !v.is_empty());
     let mut provides = vec![pn.clone()];
     for p in words(get(store, "PROVIDES")?) {
         if !provides.contains(&p) {
@@ -126,7 +126,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
         }
     }
     let control = |list: &str| -> Result<Option<String>, EvalError> {
-        Ok(flag(store, list, &pn)?.map(|v| v.to_string()).filter(|v| !v.is_empty()))
+        Ok(flag(store, list, &pn)?.map(|v| String::from(&*v)).filter(|v| !v.is_empty()))
     };
     let base = get(store, "BUILD_BASE")?.map(|v| v.trim().to_string()).filter(|b| !b.is_empty() && *b != pn);
 
@@ -137,7 +137,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
             continue;
         }
         if let Some(v) = get(store, name)? {
-            env.push((name.to_string(), v.to_string()));
+            env.push((String::from(&**name), String::from(&*v)));
         }
     }
     env.sort();
@@ -148,14 +148,14 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
         let mut flags = Vec::new();
         for f in TASK_FLAGS {
             if let Some(v) = flag(store, t, f)? {
-                flags.push((f.to_string(), v.to_string()));
+                flags.push((f.to_string(), String::from(&*v)));
             }
         }
-        tasks.push(Task { name: t.to_string(), after, flags });
+        tasks.push(Task { name: String::from(&**t), after, flags });
     }
     let functions = reachable_functions(store, store.tasks())?;
 
-    let src_uri = get(store, "SRC_URI")?.map(|v| v.to_string()).unwrap_or_default();
+    let src_uri = get(store, "SRC_URI")?.map(|v| String::from(&*v)).unwrap_or_default();
     let cx = Context {
         store,
         search: Context::search_dirs(store, inputs.recipe, inputs.appends),
@@ -177,7 +177,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
             Some(pr) => format!("{pv}-{pr}"),
             None => pv.clone(),
         },
-        arch: get(store, "ARCH")?.map(|v| v.to_string()).unwrap_or_default(),
+        arch: get(store, "ARCH")?.map(|v| String::from(&*v)).unwrap_or_default(),
         env,
         tasks,
         functions,
@@ -229,7 +229,7 @@ fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String
     }
     let mut found: Vec<(String, String)> = Vec::with_capacity(functions.len());
     while let Some(name) = todo.pop() {
-        let body = get(store, name)?.map(|v| v.to_string()).unwrap_or_default();
+        let body = get(store, name)?.map(|v| String::from(&*v)).unwrap_or_default();
         for word in shell_words(&body) {
             if word.starts_with(|c: char| c.is_ascii_digit() || c == '-') || !may_name(word) {
                 continue;

@@ -110,7 +110,7 @@ impl FileHashes {
 impl Context<'_> {
     /// The directories `file://` entries are looked for in, in order.
     pub fn search_dirs(store: &DataStore, recipe: &Path, appends: &[PathBuf]) -> Vec<PathBuf> {
-        let get = |v: &str| store.get(v).ok().flatten().map(|v| v.to_string()).unwrap_or_default();
+        let get = |v: &str| store.get(v).ok().flatten().map(|v| String::from(&*v)).unwrap_or_default();
         let (bp, bpn) = (get("BP"), get("BPN"));
         let mut dirs = Vec::new();
         for file in appends.iter().rev().map(PathBuf::as_path).chain([recipe]) {
@@ -222,13 +222,13 @@ fn checksum_flag(store: &DataStore, name: Option<&str>) -> Option<String> {
         Some(n) => format!("{n}.sha256sum"),
         None => "sha256sum".to_string(),
     };
-    store.get_flag("SRC_URI", &flag).ok().flatten().map(|v| v.to_string())
+    store.get_flag("SRC_URI", &flag).ok().flatten().map(|v| String::from(&*v))
 }
 
 /// `SRCREV_name`, then `SRCREV`.
 fn srcrev(store: &DataStore, name: Option<&str>) -> Option<String> {
     let named = name.and_then(|n| store.get(&format!("SRCREV_{n}")).ok().flatten());
-    named.or_else(|| store.get("SRCREV").ok().flatten()).map(|v| v.to_string()).filter(|v| !v.is_empty())
+    named.or_else(|| store.get("SRCREV").ok().flatten()).map(|v| String::from(&*v)).filter(|v| !v.is_empty())
 }
 
 fn is_hex(s: &str, lens: &[usize]) -> bool {
