@@ -72,8 +72,7 @@ pub fn run(args: Args) -> Outcome {
             report.configurations.push(describe(&project, evaluation));
         } else {
             if configs.len() > 1 {
-                let a = &evaluation.axes;
-                let _ = writeln!(stdout, "# {} {} {} {}", a.version, a.flavor, a.arch, a.kind);
+                let _ = writeln!(stdout, "# {}", evaluation.axes);
             }
             let _ = print_table(&mut stdout, evaluation);
         }

@@ -30,6 +30,13 @@ pub struct Axes {
     pub kind: String,
 }
 
+impl std::fmt::Display for Axes {
+    /// `version flavor arch kind`, as `eval --matrix` heads each configuration.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {} {}", self.version, self.flavor, self.arch, self.kind)
+    }
+}
+
 impl Axes {
     /// [`Evaluation::id`], from the graph and these axes alone.
     pub fn id(&self, graph: &Graph, i: usize) -> String {
@@ -136,7 +143,7 @@ pub fn evaluate_all(project: &Project, configs: &[Configuration], cached: bool, 
 fn fail_matrix(configurations: usize, failed: Vec<(Axes, Vec<DeriveError>)>) -> Outcome {
     let mut distinct: Vec<(String, Vec<String>)> = Vec::new();
     for (axes, errors) in failed {
-        let label = format!("{} {} {} {}", axes.version, axes.flavor, axes.arch, axes.kind);
+        let label = axes.to_string();
         for e in errors {
             let text = render::derive_text(e);
             match distinct.iter_mut().find(|(t, _)| *t == text) {

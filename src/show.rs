@@ -90,7 +90,7 @@ pub fn run(args: Args) -> Outcome {
         version: output::VERSION,
         derivation: eval_cmd::derivation(&project, &evaluation, i),
         local_hash: detail.recipe.local_hash.to_hex(),
-        appends: project.workspace.recipes[file].appends.iter().map(|&a| display_path(&project.workspace.appends[a].path)).collect(),
+        appends: project.workspace.recipes[file].append_paths.iter().map(|p| display_path(p)).collect(),
         variables,
         sources,
         environment: pairs(&local.env),

@@ -247,7 +247,7 @@ impl Session {
         }
         let outer = self.memo().borrow_mut().pinned.replace(FxHashMap::default());
         let out = match &bases.sharing {
-            Some(sharing) if which.len() > 1 && which[0] == 0 => self.evaluate_shared(input, bases, sharing, which),
+            Some(sharing) if which.first() == Some(&0) => self.evaluate_shared(input, bases, sharing, which),
             _ => which.iter().map(|&c| self.evaluate_recipe(input, &bases.bases[c])).collect(),
         };
         self.memo().borrow_mut().pinned = outer;

@@ -497,7 +497,6 @@ impl DataStore {
             cache.flags.reserve(32);
         }
         cache.flags.insert(key, result.clone());
-        drop(cache);
         result
     }
 
