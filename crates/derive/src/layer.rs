@@ -142,6 +142,11 @@ impl Workspace {
         let names = all().flat_map(|d| &d.entries).map(|e| e.name.len()).sum();
         let mut listing = Listing::with_capacity(all().count(), entries, names);
         self.stamps.reserve(entries);
+        // Room for every recipe at once: a list of 10,000 grown by doubling
+        // took fresh memory (and its page faults) at each step, on the one
+        // thread that works while the layers are scanned.
+        let recipes = all().flat_map(|d| &d.entries).filter(|e| e.kind == Kind::File && e.name.as_bytes().ends_with(b".gr")).count();
+        self.recipes.reserve(recipes);
         // Hashed at once: blake3 is fast on one long input, slow on many
         // short ones.
         let mut others = Vec::new();

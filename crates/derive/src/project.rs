@@ -313,22 +313,29 @@ impl Project {
     /// One configuration's graph from its recipes, and what its cache
     /// should keep.
     fn finish(&self, state: Pending, priorities: &[i64]) -> (Built, Option<Save>) {
-        let Pending { file, mut loaded, slots, evaluated, prefs, errors } = state;
+        let Pending { file, loaded, slots, evaluated, prefs, errors } = state;
         if !errors.is_empty() {
             return (Err(errors), None);
         }
         let workspace = &self.workspace;
         let recipes = &workspace.recipes;
         let stats = Stats { reused: recipes.len() - evaluated, evaluated };
-        // No errors: slot `i` holds recipe file `i`.
-        let (values, reads): (Vec<Recipe>, Vec<Read>) = slots.into_iter().flatten().unzip();
-        // Every recipe from the cache, unchanged: so is the graph.
-        if let Some(parts) = loaded.as_mut().and_then(|c| c.take_graph(recipes.len(), priorities)) {
-            return (Ok((Graph::from_parts(parts, values), stats)), None);
-        }
-        let Some((cache, path)) = loaded.zip(file) else {
+        // No errors: slot `i` holds recipe file `i`. Without a cache to
+        // write, what was read is not needed, and the recipes are taken out
+        // where the slots are (no new list: 10,000 recipes are megabytes).
+        let (Some(path), Some(mut cache)) = (file, loaded) else {
+            let values = slots.into_iter().filter_map(|s| s.map(|(recipe, _)| recipe)).collect();
             return (Graph::build(workspace, values, &prefs).map(|g| (g, stats)), None);
         };
+        let (mut values, mut reads) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
+        for (recipe, read) in slots.into_iter().flatten() {
+            values.push(recipe);
+            reads.push(read);
+        }
+        // Every recipe from the cache, unchanged: so is the graph.
+        if let Some(parts) = cache.take_graph(recipes.len(), priorities) {
+            return (Ok((Graph::from_parts(parts, values), stats)), None);
+        }
         let changed = evaluated > 0 || cache.stale > 0 || cache.len() != values.len();
         let kept = values.clone();
         let graph = Graph::build(workspace, values, &prefs);

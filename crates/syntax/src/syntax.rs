@@ -25,7 +25,7 @@ fn skip_space(s: &str) -> &str {
 }
 
 /// Characters of a variable name in an assignment, `export` or `unset`.
-pub fn is_var_char(c: char) -> bool {
+pub const fn is_var_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '.' | '$' | '{' | '}' | '/' | '~' | ':')
 }
 
@@ -215,16 +215,32 @@ pub fn assignment(line: &str) -> Option<AssignMatch> {
     assignment_body(line, 0, false)
 }
 
+/// [`is_var_char`] by byte: every character of a name is ASCII.
+static VAR_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = is_var_char(b as u8 as char);
+        b += 1;
+    }
+    table
+};
+
 fn assignment_body(line: &str, start: usize, export: bool) -> Option<AssignMatch> {
-    let s = &line[start..];
-    let max_var = s.len() - s.trim_start_matches(is_var_char).len();
+    let name = &line.as_bytes()[start..];
+    let max_var = name.iter().position(|&b| !VAR_BYTE[usize::from(b)]).unwrap_or(name.len());
     // The variable name is matched lazily: the shortest name after which the
-    // rest of the line is an operator and a quoted value wins. Name
-    // characters are ASCII, and inside the name only `:`, `+` and `.` can
-    // start an operator, so only those positions (and the name's end) can
-    // match.
-    let inner = s.as_bytes()[..max_var].iter().enumerate().filter(|(_, b)| matches!(b, b':' | b'+' | b'.')).map(|(i, _)| i);
-    inner.chain([max_var]).find_map(|end| assignment_rest(line, start, end, export))
+    // rest of the line is an operator and a quoted value wins. Inside the
+    // name only `:`, `+` and `.` can start an operator, so only those
+    // positions (and the name's end) can match.
+    for (end, &b) in name[..max_var].iter().enumerate() {
+        if matches!(b, b':' | b'+' | b'.') {
+            if let Some(m) = assignment_rest(line, start, end, export) {
+                return Some(m);
+            }
+        }
+    }
+    assignment_rest(line, start, max_var, export)
 }
 
 fn assignment_rest(line: &str, start: usize, var_end: usize, export: bool) -> Option<AssignMatch> {
