@@ -20,8 +20,16 @@ pub fn rstrip(s: &str) -> &str {
     s.trim_end_matches(is_space)
 }
 
+#[inline]
 fn skip_space(s: &str) -> &str {
-    s.trim_start_matches(is_space)
+    // Nearly always a few ASCII blanks: those first, by byte.
+    let blanks = s.bytes().position(|b| b != b' ' && b != b'\t').unwrap_or(s.len());
+    let rest = &s[blanks..];
+    match rest.as_bytes().first() {
+        Some(&b) if b.is_ascii() && !is_space(char::from(b)) => rest,
+        None => rest,
+        Some(_) => rest.trim_start_matches(is_space),
+    }
 }
 
 /// Characters of a variable name in an assignment, `export` or `unset`.
@@ -50,6 +58,7 @@ fn count_byte(s: &str, b: u8) -> usize {
 }
 
 /// `keyword\s+(.+)`: the text after the keyword and its whitespace.
+#[inline]
 pub fn directive<'a>(s: &'a str, keyword: &str) -> Option<&'a str> {
     let rest = s.strip_prefix(keyword)?;
     let after = skip_space(rest);
@@ -177,22 +186,23 @@ pub struct AssignMatch {
     pub value: (usize, usize),
 }
 
-/// The assignment operators, in the order BitBake tries them.
-const OPERATORS: [(&str, AssignOp); 8] = [
-    (":=", AssignOp::Immediate),
-    ("??=", AssignOp::WeakDefault),
-    ("?=", AssignOp::Default),
-    ("+=", AssignOp::Append),
-    ("=+", AssignOp::Prepend),
-    ("=.", AssignOp::DotPrepend),
-    (".=", AssignOp::DotAppend),
-    ("=", AssignOp::Set),
-];
-
-/// The operator `s` starts with (the first of [`OPERATORS`] that matches),
-/// and the text after it.
+/// The operator `s` starts with, and the text after it. BitBake tries
+/// `:=`, `??=`, `?=`, `+=`, `=+`, `=.`, `.=` and `=` in that order; this
+/// match on the first bytes says the same (a test holds them together).
 pub fn operator(s: &str) -> Option<(&str, AssignOp)> {
-    OPERATORS.iter().find_map(|&(token, op)| s.strip_prefix(token).map(|rest| (rest, op)))
+    let b = s.as_bytes();
+    let (len, op) = match (*b.first()?, b.get(1).copied(), b.get(2).copied()) {
+        (b':', Some(b'='), _) => (2, AssignOp::Immediate),
+        (b'?', Some(b'?'), Some(b'=')) => (3, AssignOp::WeakDefault),
+        (b'?', Some(b'='), _) => (2, AssignOp::Default),
+        (b'+', Some(b'='), _) => (2, AssignOp::Append),
+        (b'=', Some(b'+'), _) => (2, AssignOp::Prepend),
+        (b'=', Some(b'.'), _) => (2, AssignOp::DotPrepend),
+        (b'.', Some(b'='), _) => (2, AssignOp::DotAppend),
+        (b'=', _, _) => (1, AssignOp::Set),
+        _ => return None,
+    };
+    Some((&s[len..], op))
 }
 
 fn flag_name(s: &str) -> IResult<&str, &str> {
@@ -318,6 +328,39 @@ mod tests {
 
     fn assign(s: &str) -> Option<(bool, &str, Option<&str>, AssignOp, &str)> {
         assignment(s).map(|m| (m.export, &s[m.var.0..m.var.1], m.flag.map(|(a, b)| &s[a..b]), m.op, &s[m.value.0..m.value.1]))
+    }
+
+    /// The assignment operators, in the order BitBake tries them.
+    const OPERATORS: [(&str, AssignOp); 8] = [
+        (":=", AssignOp::Immediate),
+        ("??=", AssignOp::WeakDefault),
+        ("?=", AssignOp::Default),
+        ("+=", AssignOp::Append),
+        ("=+", AssignOp::Prepend),
+        ("=.", AssignOp::DotPrepend),
+        (".=", AssignOp::DotAppend),
+        ("=", AssignOp::Set),
+    ];
+
+    #[test]
+    fn operators_are_matched_as_the_table_orders_them() {
+        let alphabet = [":", "?", "+", "=", ".", "x", " "];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts.iter().flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}"))).collect();
+            texts.extend(longer);
+        }
+        for text in &texts {
+            let by_table = OPERATORS.iter().find_map(|&(token, op)| text.strip_prefix(token).map(|rest| (rest, op)));
+            assert_eq!(operator(text), by_table, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn spaces_are_skipped_as_python_strips_them() {
+        for text in ["", "  x", "\t \tx", " \u{1c}x", "\u{a0} x", " \u{2003}=", "\n\r x", "x  "] {
+            assert_eq!(skip_space(text), text.trim_start_matches(is_space), "{text:?}");
+        }
     }
 
     #[test]
