@@ -26,9 +26,8 @@ fn skip_space(s: &str) -> &str {
     let blanks = s.bytes().position(|b| b != b' ' && b != b'\t').unwrap_or(s.len());
     let rest = &s[blanks..];
     match rest.as_bytes().first() {
-        Some(&b) if b.is_ascii() && !is_space(char::from(b)) => rest,
-        None => rest,
-        Some(_) => rest.trim_start_matches(is_space),
+        Some(&b) if !b.is_ascii() || is_space(char::from(b)) => rest.trim_start_matches(is_space),
+        _ => rest,
     }
 }
 
@@ -344,11 +343,13 @@ mod tests {
 
     #[test]
     fn operators_are_matched_as_the_table_orders_them() {
+        // Every string of up to four of these characters, each once.
         let alphabet = [":", "?", "+", "=", ".", "x", " "];
         let mut texts = vec![String::new()];
+        let mut last = texts.clone();
         for _ in 0..4 {
-            let longer: Vec<String> = texts.iter().flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}"))).collect();
-            texts.extend(longer);
+            last = last.iter().flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}"))).collect();
+            texts.extend(last.iter().cloned());
         }
         for text in &texts {
             let by_table = OPERATORS.iter().find_map(|&(token, op)| text.strip_prefix(token).map(|rest| (rest, op)));
