@@ -83,9 +83,9 @@ pub fn run(args: Args) -> Outcome {
             params: s.params.iter().map(|(k, v)| Variable { name: k.clone(), value: v.clone() }).collect(),
         })
         .collect();
-    let pairs = |list: &[(String, String)]| -> Vec<Variable> {
-        list.iter().map(|(k, v)| Variable { name: k.clone(), value: v.clone() }).collect()
-    };
+    fn pairs(list: &[(impl AsRef<str>, impl AsRef<str>)]) -> Vec<Variable> {
+        list.iter().map(|(k, v)| Variable { name: k.as_ref().to_string(), value: v.as_ref().to_string() }).collect()
+    }
     let show = output::Show {
         version: output::VERSION,
         derivation: eval_cmd::derivation(&project, &evaluation, i),

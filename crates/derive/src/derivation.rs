@@ -20,6 +20,8 @@
 
 use std::fmt;
 
+use grove_eval::Value;
+
 use crate::sources::Source;
 
 /// The first line of every local encoding; a change of the format changes it.
@@ -75,13 +77,13 @@ pub struct Local {
     pub name: String,
     pub version: String,
     pub arch: String,
-    /// Exported variables, by name.
-    pub env: Vec<(String, String)>,
+    /// Exported variables, by name (the store's values, shared).
+    pub env: Vec<(Value, Value)>,
     /// Tasks in the order they were declared.
     pub tasks: Vec<Task>,
     /// Every shell function a task can reach (the tasks' own bodies
-    /// included), by name, expanded.
-    pub functions: Vec<(String, String)>,
+    /// included), by name, expanded (the store's values, shared).
+    pub functions: Vec<(Value, Value)>,
     pub sources: Vec<Source>,
     /// Runtime dependency names (`RDEPENDS`), sorted; they matter to the
     /// artifact's metadata, not to the build, so only names are kept.

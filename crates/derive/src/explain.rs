@@ -27,17 +27,17 @@ pub enum Change {
 }
 
 /// Pairs up two sorted-by-name lists and reports what differs.
-fn pair<T: PartialEq>(
-    old: &[(String, T)],
-    new: &[(String, T)],
+fn pair<N: AsRef<str>, T: PartialEq>(
+    old: &[(N, T)],
+    new: &[(N, T)],
     mut report: impl FnMut(&str, Option<&T>, Option<&T>),
 ) {
-    let mut names: Vec<&String> = old.iter().chain(new).map(|(n, _)| n).collect();
+    let mut names: Vec<&str> = old.iter().chain(new).map(|(n, _)| n.as_ref()).collect();
     names.sort();
     names.dedup();
     for name in names {
-        let a = old.iter().find(|(n, _)| n == name).map(|(_, v)| v);
-        let b = new.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+        let a = old.iter().find(|(n, _)| n.as_ref() == name).map(|(_, v)| v);
+        let b = new.iter().find(|(n, _)| n.as_ref() == name).map(|(_, v)| v);
         if a != b {
             report(name, a, b);
         }
@@ -57,7 +57,7 @@ pub fn diff(old: &Local, new: &Local) -> Vec<Change> {
     field("arch", Some(&old.arch), Some(&new.arch));
     field("FORCE_REBUILD", old.force.as_ref(), new.force.as_ref());
     pair(&old.env, &new.env, |n, a, b| {
-        out.push(Change::Env { name: n.to_string(), old: a.cloned(), new: b.cloned() });
+        out.push(Change::Env { name: n.to_string(), old: a.map(|v| v.to_string()), new: b.map(|v| v.to_string()) });
     });
     let describe = |l: &Local| -> Vec<(String, String)> {
         l.tasks
@@ -73,7 +73,7 @@ pub fn diff(old: &Local, new: &Local) -> Vec<Change> {
         out.push(Change::Task { name: n.to_string(), old: a.cloned(), new: b.cloned() });
     });
     pair(&old.functions, &new.functions, |n, a, b| {
-        out.push(Change::Function { name: n.to_string(), old: a.cloned(), new: b.cloned() });
+        out.push(Change::Function { name: n.to_string(), old: a.map(|v| v.to_string()), new: b.map(|v| v.to_string()) });
     });
     let sources = |l: &Local| -> Vec<(String, String)> {
         let list = l.sources.iter().map(|s| {

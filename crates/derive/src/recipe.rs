@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use grove_eval::{DataStore, EvalError, Value, expand_error_at};
 use grove_syntax::Span;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::derivation::{DrvHash, Local, TASK_FLAGS, Task};
 use crate::sources::{self, Context, FileHashes, Origin, Source};
@@ -137,7 +137,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
             continue;
         }
         if let Some(v) = get(store, name)? {
-            env.push((String::from(&**name), String::from(&*v)));
+            env.push((name.clone(), v));
         }
     }
     env.sort();
@@ -204,43 +204,45 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
 /// Every shell function the tasks can reach: a word of a reachable body
 /// that names a function makes that function reachable (a superset of what
 /// runs, which is the safe side for a hash).
-fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(String, String)>, EvalError> {
+fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(Value, Value)>, EvalError> {
     // The functions are few (tens), the words of their bodies many: every
-    // word is one lookup in this set, and nothing is copied.
-    let mut functions: FxHashSet<&str> = FxHashSet::with_capacity_and_hasher(64, Default::default());
-    functions.extend(store.vars().filter(|(_, var)| is_set(var.flag_unexpanded("func"))).map(|(name, _)| &**name));
+    // word is one lookup in this map, and nothing is copied (names and
+    // bodies are the store's values, shared).
+    let mut functions: FxHashMap<&str, &Value> = FxHashMap::with_capacity_and_hasher(64, Default::default());
+    functions.extend(store.vars().filter(|(_, var)| is_set(var.flag_unexpanded("func"))).map(|(name, _)| (&**name, name)));
     // Most words (`install`, `-d`, `${D}/...`) name no function: their
     // first byte and length rule them out before any hashing.
     let mut first = [false; 256];
     let (mut shortest, mut longest) = (usize::MAX, 0);
-    for f in functions.iter().filter(|f| !f.is_empty()) {
+    // Words starting with a digit or `-` are never taken for names.
+    for f in functions.keys().filter(|f| f.starts_with(|c: char| !c.is_ascii_digit() && c != '-')) {
         first[usize::from(f.as_bytes()[0])] = true;
         (shortest, longest) = (shortest.min(f.len()), longest.max(f.len()));
     }
     let may_name = |w: &str| first[usize::from(w.as_bytes()[0])] && (shortest..=longest).contains(&w.len());
     let mut reached: FxHashSet<&str> = FxHashSet::with_capacity_and_hasher(functions.len(), Default::default());
-    let mut todo: Vec<&str> = Vec::new();
+    let mut todo: Vec<&Value> = Vec::new();
     for task in tasks {
         if let Some(&f) = functions.get(&**task) {
-            if reached.insert(f) {
+            if reached.insert(&**f) {
                 todo.push(f);
             }
         }
     }
-    let mut found: Vec<(String, String)> = Vec::with_capacity(functions.len());
+    let mut found: Vec<(Value, Value)> = Vec::with_capacity(functions.len());
     while let Some(name) = todo.pop() {
-        let body = get(store, name)?.map(|v| String::from(&*v)).unwrap_or_default();
+        let body = get(store, name)?.unwrap_or_default();
         for word in shell_words(&body) {
-            if word.starts_with(|c: char| c.is_ascii_digit() || c == '-') || !may_name(word) {
+            if !may_name(word) {
                 continue;
             }
             if let Some(&f) = functions.get(word) {
-                if reached.insert(f) {
+                if reached.insert(&**f) {
                     todo.push(f);
                 }
             }
         }
-        found.push((name.to_string(), body));
+        found.push((name.clone(), body));
     }
     found.sort();
     Ok(found)
@@ -325,7 +327,7 @@ fn check_host_paths(local: &Local, host_paths: &HostPaths, store: &DataStore) ->
         leak(&|| format!("exported variable {k}"), k, v)?;
     }
     for (name, body) in &local.functions {
-        leak(&|| name.clone(), name, body)?;
+        leak(&|| name.to_string(), name, body)?;
     }
     for t in &local.tasks {
         for (f, v) in &t.flags {
