@@ -647,6 +647,27 @@ fn an_append_that_matches_nothing_is_reported() {
     assert!(run.stderr.contains("warning: layer/recipes/libs/zlib-ng_%.grappend matches no recipe"), "{}", run.stderr);
 }
 
+/// Recipe texts are let go once each recipe is derived; the errors that
+/// point into them must still show their lines, in every configuration.
+#[test]
+fn errors_show_the_recipe_lines_after_the_texts_are_let_go() {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    let mut files: Vec<(String, String)> = (0..40).map(|i| (format!("layer/recipes/many/ok{i}_1.0.gr"), "inherit make\n".to_string())).collect();
+    files.push(("layer/recipes/bad/typo_1.0.gr".into(), "A = \"1\"\nB =: \"2\"\n".into()));
+    files.push(("layer/recipes/bad/cycle_1.0.gr".into(), "do_compile() {\n    echo ${Y}\n}\nY = \"${Z}\"\nZ = \"${Y}\"\n".into()));
+    files.push(("layer/recipes/bad/unpinned_1.0.gr".into(), "A = \"1\"\nSRC_URI = \"https://example.org/u.tar.gz\"\n".into()));
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    write(tmp.path(), &files);
+    for extra in [&["--no-cache"][..], &["--no-cache", "--matrix"], &[]] {
+        let run = grove(tmp.path(), &[&["eval"][..], extra].concat());
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        for shown in ["typo_1.0.gr:2:3", "2 | B =: \"2\"", "cycle_1.0.gr:1:1", "echo ${Y}", "unpinned_1.0.gr:2:1"] {
+            assert!(run.stderr.contains(shown), "{extra:?}: {shown} not in\n{}", run.stderr);
+        }
+    }
+}
+
 /// The README shows `grove eval` on the example workspace; a change of the
 /// hashes (or of the output) must show there too.
 #[test]

@@ -183,8 +183,15 @@ impl Project {
         let copy = || Bases::new(shared.lock().unwrap_or_else(|e| e.into_inner()).iter().map(Base::detached).collect());
         work.par_iter()
             .map_init(copy, |copies, (i, configs)| {
-                let evaluated = self.evaluate_on_each(&self.workspace.recipes[*i], copies, configs);
-                configs.iter().zip(evaluated).map(|(&c, e)| (c, e.and_then(|e| each(c, *i, e)))).collect()
+                let recipe = &self.workspace.recipes[*i];
+                let evaluated = self.evaluate_on_each(recipe, copies, configs);
+                let done = configs.iter().zip(evaluated).map(|(&c, e)| (c, e.and_then(|e| each(c, *i, e)))).collect();
+                // Derived: the texts are needed only by the errors that
+                // point into them, which hold them (see `SourceMap::release`).
+                for path in std::iter::once(&recipe.path).chain(&recipe.append_paths) {
+                    self.session.sources().release(path);
+                }
+                done
             })
             .collect()
     }

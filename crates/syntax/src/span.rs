@@ -84,7 +84,8 @@ impl SourceFile {
 /// Every file loaded in one session, by id. Shared between threads.
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    files: RwLock<Vec<Arc<SourceFile>>>,
+    /// By id; `None` once released.
+    files: RwLock<Vec<Option<Arc<SourceFile>>>>,
     /// The latest file registered for each path: a file read again with
     /// the same text (a recipe in each configuration of a matrix) is kept
     /// once.
@@ -106,14 +107,37 @@ impl SourceMap {
         let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
         let id = FileId(files.len() as u32);
         let file = Arc::new(SourceFile::new(id, path.to_path_buf(), text));
-        files.push(file.clone());
+        files.push(Some(file.clone()));
         self.by_path.write().unwrap_or_else(|e| e.into_inner()).insert(path.as_os_str().to_owned(), file.clone());
         file
     }
 
     pub fn get(&self, id: FileId) -> Option<Arc<SourceFile>> {
         let files = self.files.read().unwrap_or_else(|e| e.into_inner());
-        files.get(id.0 as usize).cloned()
+        files.get(id.0 as usize).cloned().flatten()
+    }
+
+    /// Forgets the file last registered for `path` if nothing else holds
+    /// it: a recipe, once derived, is needed only by the diagnostics that
+    /// point into it, and those hold the file themselves. Ten thousand
+    /// recipes are megabytes of text that the next recipes' evaluation can
+    /// reuse. A file still held (a parse kept for includes, an error) stays
+    /// registered. Returns whether the file was forgotten.
+    pub fn release(&self, path: &Path) -> bool {
+        let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
+        let mut by_path = self.by_path.write().unwrap_or_else(|e| e.into_inner());
+        let Some(file) = by_path.get(path.as_os_str()) else { return false };
+        // The map holds it twice, by id and by path; `add` clones it only
+        // under the locks held here.
+        if Arc::strong_count(file) != 2 {
+            return false;
+        }
+        let id = file.id.0 as usize;
+        by_path.remove(path.as_os_str());
+        if let Some(slot) = files.get_mut(id) {
+            *slot = None;
+        }
+        true
     }
 
     /// `file:line:col` of the start of a span.
@@ -131,6 +155,25 @@ impl SourceMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_released_only_when_nothing_else_holds_it() {
+        let map = SourceMap::new();
+        let held = map.add(Path::new("/l/held.gr"), "A = 1\n".into());
+        let free = map.add(Path::new("/l/free.gr"), "B = 2\n".into()).id;
+        assert!(!map.release(Path::new("/l/held.gr")), "a holder keeps it");
+        assert!(map.get(held.id).is_some());
+        assert!(map.release(Path::new("/l/free.gr")));
+        assert!(map.get(free).is_none());
+        assert!(!map.release(Path::new("/l/free.gr")), "already gone");
+        assert!(!map.release(Path::new("/l/never.gr")));
+        // Read again, it is registered anew, under a new id.
+        let again = map.add(Path::new("/l/free.gr"), "B = 2\n".into());
+        assert_ne!(again.id, free);
+        assert_eq!(map.describe(Span::new(again.id, 0, 1)), "/l/free.gr:1:1");
+        drop(held);
+        assert!(map.release(Path::new("/l/held.gr")), "its holder is gone");
+    }
 
     #[test]
     fn line_and_column_are_one_based_and_count_characters() {
