@@ -7,6 +7,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rustc_hash::FxHashMap;
@@ -71,6 +72,10 @@ pub struct FsLoader {
     /// hash faster than its components.
     dirs: Mutex<FxHashMap<OsString, Option<PathBuf>>>,
     listing: Option<Arc<Listing>>,
+    /// Files are opened with `O_NOATIME` (reading tens of thousands of
+    /// files then costs the kernel no access-time check each) until the
+    /// kernel refuses it: only a file's owner (or a privileged user) may.
+    atime_refused: AtomicBool,
 }
 
 impl FsLoader {
@@ -78,7 +83,20 @@ impl FsLoader {
     /// are dropped).
     pub fn new(roots: impl IntoIterator<Item = PathBuf>) -> FsLoader {
         let roots = roots.into_iter().filter_map(|r| r.canonicalize().ok()).collect();
-        FsLoader { roots, dirs: Mutex::default(), listing: None }
+        FsLoader { roots, dirs: Mutex::default(), listing: None, atime_refused: AtomicBool::new(false) }
+    }
+
+    /// Opens a file to read, refusing a symlink.
+    fn open(&self, path: &Path) -> rustix::io::Result<rustix::fd::OwnedFd> {
+        use rustix::fs::OFlags;
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        if !self.atime_refused.load(Ordering::Relaxed) {
+            match rustix::fs::open(path, flags | OFlags::NOATIME, rustix::fs::Mode::empty()) {
+                Err(rustix::io::Errno::PERM) => self.atime_refused.store(true, Ordering::Relaxed),
+                done => return done,
+            }
+        }
+        rustix::fs::open(path, flags, rustix::fs::Mode::empty())
     }
 
     /// Answers lookups in the listed directories from `listing`.
@@ -181,8 +199,7 @@ impl Loader for FsLoader {
         // it changed into a symlink since, take the long way.
         if let Some((dir, _)) = split_name(path) {
             if self.allowed(path) && self.is_canonical_dir(dir) {
-                let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::CLOEXEC;
-                match rustix::fs::open(path, flags, rustix::fs::Mode::empty()) {
+                match self.open(path) {
                     Ok(fd) => return read_all(&fd).map_err(|e| io_error(&e)),
                     Err(rustix::io::Errno::LOOP) => {}
                     Err(e) => return Err(io_error(&e.into())),
