@@ -225,7 +225,9 @@ fn is_override_name(s: &str) -> bool {
 /// (BitBake's `_setvar_update_overrides`, including its treatment of a name
 /// without `:`, which it calls with the name of an `:append` target.)
 fn override_pairs(var: &str) -> impl Iterator<Item = (&str, &str)> {
-    let mut next = match var.rfind(':') {
+    // Names are short: a byte loop, not the searcher `rfind(char)` sets up.
+    let colon = |s: &str| s.bytes().rposition(|b| b == b':');
+    let mut next = match colon(var) {
         Some(i) => Some((&var[..i], &var[i + 1..])),
         // Python's `var[:-1]`, as BitBake does with rfind() == -1.
         None => Some((var.char_indices().last().map_or("", |(i, _)| &var[..i]), var)),
@@ -235,7 +237,7 @@ fn override_pairs(var: &str) -> impl Iterator<Item = (&str, &str)> {
         if over.is_empty() || !is_override_name(over) {
             return None;
         }
-        next = match short.rfind(':') {
+        next = match colon(short) {
             Some(i) if i > 0 => Some((&var[..i], &var[i + 1..])),
             _ => None,
         };
@@ -444,7 +446,7 @@ impl DataStore {
         let entry = self.entry(name);
         entry.content = Some(value.clone());
         entry.origin = at.or(entry.origin);
-        if var.contains(':') {
+        if grove_syntax::has_byte(var, b':') {
             self.register_overrides(var);
         }
         self.record(var, None, || op.to_string(), detail, at);
@@ -459,7 +461,7 @@ impl DataStore {
         entry.weak_default = Some(value);
         entry.origin = entry.origin.or(at);
         self.record(var, Some("_defaultval"), || "set".into(), detail, at);
-        if var.contains(':') {
+        if grove_syntax::has_byte(var, b':') {
             self.register_overrides(var);
         }
     }
@@ -501,7 +503,7 @@ impl DataStore {
         self.record(var, None, || "del".into(), "", at);
         *self.entry(var) = Var { origin: at, ..Var::default() };
         self.overridedata.remove(var);
-        if var.contains(':') {
+        if grove_syntax::has_byte(var, b':') {
             for (short, over) in override_pairs(var) {
                 if let Some(list) = self.overridedata.get_mut(short) {
                     if let Some(i) = list.iter().position(|(v, o)| &**v == var && &**o == over) {
@@ -554,7 +556,7 @@ impl DataStore {
             let entry = self.entry(newkey);
             entry.content = Some(val);
             entry.origin = old.origin;
-            if newkey.contains(':') {
+            if grove_syntax::has_byte(newkey, b':') {
                 self.register_overrides(newkey);
             }
             found = true;
@@ -574,7 +576,7 @@ impl DataStore {
         if !found {
             return;
         }
-        if newkey.contains(':') && old.content.is_none() && old.weak_default.is_none() {
+        if grove_syntax::has_byte(newkey, b':') && old.content.is_none() && old.weak_default.is_none() {
             self.register_overrides(newkey);
         }
         self.record(key, None, || "rename (to)".into(), newkey, None);

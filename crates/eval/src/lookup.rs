@@ -44,7 +44,7 @@ impl Overrides {
 
     /// Every `:`-separated part of `o` is active.
     fn all_active(&self, o: &str) -> bool {
-        o.split(':').all(|p| self.set.contains(p))
+        colon_parts(o).all(|p| self.set.contains(p))
     }
 }
 
@@ -83,7 +83,26 @@ pub struct Cache {
 
 /// The part of a variable name that all its override and `:append` forms share.
 fn base_name(name: &str) -> &str {
-    name.split(':').next().unwrap_or(name)
+    colon_parts(name).next().unwrap_or(name)
+}
+
+/// `s.split(':')` by byte: names and override lists are short, and a
+/// byte loop beats the searcher `split(char)` sets up for each.
+fn colon_parts(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == b':') {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 impl Cache {
@@ -238,11 +257,11 @@ impl DataStore {
         // overrides active, then again with the result; the two must agree.
         let split = |v: Option<Value>| -> Result<Vec<Value>, ExpandError> {
             let v = v.as_deref().unwrap_or("");
-            let count = v.matches(':').count() + 1;
+            let count = v.bytes().filter(|&b| b == b':').count() + 1;
             if count > MAX_OVERRIDES {
                 return Err(ExpandError::new("OVERRIDES", ExpandErrorKind::TooManyOverrides { count, limit: MAX_OVERRIDES }));
             }
-            Ok(v.split(':').map(Value::from).collect())
+            Ok(colon_parts(v).map(Value::from).collect())
         };
         {
             let mut cache = self.cache.borrow_mut();
@@ -310,7 +329,7 @@ impl DataStore {
         {
             let mut cache = self.cache.borrow_mut();
             if cache.recording {
-                if var.contains(':') {
+                if grove_syntax::has_byte(var, b':') {
                     cache.overrides_read_override_form = true;
                 }
                 let base = base_name(var);
@@ -674,7 +693,7 @@ fn pick_override(data: &[(Value, Value)], overrides: &Overrides) -> Option<Value
         None => active.push((k, v)),
     };
     for (r, o) in data {
-        if overrides.contains(o) || (o.contains(':') && overrides.all_active(o)) {
+        if overrides.contains(o) || (grove_syntax::has_byte(o, b':') && overrides.all_active(o)) {
             insert(&mut active, o.to_string(), r.clone());
         }
     }
@@ -720,6 +739,15 @@ mod tests {
     fn split_keeps_each_whitespace_character() {
         let parts: Vec<&str> = split_keep_whitespace("a  b\tc").collect();
         assert_eq!(parts, vec!["a", " ", "", " ", "b", "\t", "c"]);
+    }
+
+    #[test]
+    fn colon_parts_split_as_str_split_does() {
+        for s in ["", ":", "a", "a:", ":a", "a::b", "A:b:c", "é:ü:", "::"] {
+            assert_eq!(colon_parts(s).collect::<Vec<_>>(), s.split(':').collect::<Vec<_>>(), "{s:?}");
+        }
+        assert_eq!(base_name("DEPENDS:append:x86_64"), "DEPENDS");
+        assert_eq!(base_name("PN"), "PN");
     }
 
     #[test]
