@@ -114,7 +114,7 @@ impl Context<'_> {
         let (bp, bpn) = (get("BP"), get("BPN"));
         let mut dirs = Vec::new();
         for file in appends.iter().rev().map(PathBuf::as_path).chain([recipe]) {
-            let Some(dir) = file.parent() else { continue };
+            let Some(dir) = grove_eval::loader::parent_dir(file) else { continue };
             for sub in [bp.as_str(), bpn.as_str(), "files"] {
                 if !sub.is_empty() && !sub.contains('/') {
                     dirs.push(dir.join(sub));
@@ -142,7 +142,10 @@ fn resolve_one(entry: &str, cx: &Context<'_>) -> Result<(Source, Origin), Source
         params.push((k.to_string(), v.to_string()));
     }
     let param = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let Some((scheme, rest)) = url.split_once("://") else {
+    // A byte search: `split_once("://")` sets up a substring searcher,
+    // which costs more than the short scheme it finds.
+    let scheme_end = url.as_bytes().windows(3).position(|w| w == b"://");
+    let Some((scheme, rest)) = scheme_end.map(|i| (&url[..i], &url[i + 3..])) else {
         return Err(fail(entry, "it has no scheme", "write file://, https://, http://, ftp:// or git://"));
     };
     let kept = |params: &[(String, String)]| {

@@ -660,13 +660,13 @@ impl<'s> Interp<'s> {
     }
 
     fn candidates(&self, relative: &str) -> Vec<PathBuf> {
-        self.session.candidates(self.current().parent(), &self.top_dir, relative)
+        self.session.candidates(crate::loader::parent_dir(self.current()), &self.top_dir, relative)
     }
 
     /// Finds a file: the first candidate that exists. A candidate outside
     /// the allowed directories is an error, not a miss.
     fn find(&self, name: &str, span: Span) -> Result<Option<PathBuf>, EvalError> {
-        match self.session.find(self.current().parent(), &self.top_dir, name) {
+        match self.session.find(crate::loader::parent_dir(self.current()), &self.top_dir, name) {
             Probe::File(p) => Ok(Some(p)),
             Probe::Missing => Ok(None),
             Probe::Forbidden(p) => {

@@ -138,7 +138,7 @@ impl FsLoader {
         // A new directory under a known one (every recipe has its own) is
         // its parent's canonical form plus its name when it is no symlink:
         // one lstat, where canonicalize reads every component of the path.
-        let from_parent = match (dir.parent(), dir.components().next_back()) {
+        let from_parent = match (parent_dir(dir), dir.components().next_back()) {
             (Some(parent), Some(std::path::Component::Normal(name))) if !parent.as_os_str().is_empty() => {
                 self.canonical_dir(parent).and_then(|p| {
                     let candidate = p.join(name);
@@ -163,7 +163,7 @@ impl FsLoader {
             Listed::Missing => return None,
             Listed::Unknown => {}
         }
-        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        let (Some(dir), Some(name)) = (parent_dir(path), path.file_name()) else {
             return path.canonicalize().ok().filter(|p| p.is_file());
         };
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
@@ -237,6 +237,22 @@ pub(crate) fn split_name(path: &Path) -> Option<(&Path, &[u8])> {
     }
     let dir = if slash == 0 { &bytes[..1] } else { &bytes[..slash] };
     Some((Path::new(std::ffi::OsStr::from_bytes(dir)), name))
+}
+
+/// `path.parent()` by a byte scan for the paths that need no component
+/// parsing (the last name is a plain name after a single `/`); others take
+/// `Path::parent`. Recipes, includes and sources ask this of every path
+/// they look up.
+pub fn parent_dir(path: &Path) -> Option<&Path> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    match memchr::memrchr(b'/', bytes) {
+        Some(0) if bytes.len() > 1 && &bytes[1..] != b"." && &bytes[1..] != b".." => Some(Path::new("/")),
+        Some(i) if i > 0 && i + 1 < bytes.len() && bytes[i - 1] != b'/' && &bytes[i + 1..] != b"." && !bytes[..i].ends_with(b"/.") => {
+            Some(Path::new(std::ffi::OsStr::from_bytes(&bytes[..i])))
+        }
+        _ => path.parent(),
+    }
 }
 
 /// The whole of an open regular file, without asking its size first

@@ -264,3 +264,14 @@ fn a_detached_store_reads_the_same_and_shares_no_value() {
     let raw = |s: &DataStore| s.get_raw("A").expect("A is set");
     assert!(!std::sync::Arc::ptr_eq(&raw(&copy), &raw(&d)), "values are copied, not shared");
 }
+
+#[test]
+fn parent_dir_is_path_parent() {
+    use crate::loader::parent_dir;
+    let paths = [
+        "", "/", ".", "..", "a", "/a", "a/b", "/a/b/c.gr", "./a", "a/.", "/.", "/..", "a/..", "a//b", "a/b/", "a/./b", "/a/./b", "./.", "é/ü",
+    ];
+    for p in paths {
+        assert_eq!(parent_dir(Path::new(p)), Path::new(p).parent(), "{p:?}");
+    }
+}
