@@ -212,11 +212,25 @@ impl Encoder {
         self.out.extend_from_slice(key.as_bytes());
     }
 
-    /// ` <len>:<bytes>`.
+    /// ` <len>:<bytes>`: the head is made on the stack and copied once
+    /// (a derivation has a hundred values, most of them short).
     fn value(&mut self, v: &str) {
-        self.out.push(b' ');
-        self.len(v.len());
-        self.out.push(b':');
+        let mut head = [0u8; 22];
+        let mut at = head.len() - 1;
+        head[at] = b':';
+        let mut n = v.len();
+        loop {
+            at -= 1;
+            head[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        at -= 1;
+        head[at] = b' ';
+        self.out.reserve(head.len() - at + v.len());
+        self.out.extend_from_slice(&head[at..]);
         self.out.extend_from_slice(v.as_bytes());
     }
 
@@ -224,20 +238,6 @@ impl Encoder {
     fn raw(&mut self, bytes: &[u8; 32]) {
         self.out.extend_from_slice(b" 32:");
         self.out.extend_from_slice(bytes);
-    }
-
-    fn len(&mut self, mut n: usize) {
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.out.extend_from_slice(&digits[at..]);
     }
 
     fn end(&mut self) {

@@ -146,7 +146,9 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
     for t in store.tasks() {
         let after = store.deps(t).into_iter().filter(|d| store.tasks().iter().any(|x| **x == **d)).collect();
         let mut flags = Vec::new();
-        for f in TASK_FLAGS {
+        // A task has a few of the flags: only those are read (expanded).
+        let var = store.var(t);
+        for f in TASK_FLAGS.iter().filter(|f| var.is_some_and(|v| v.flag_unexpanded(f).is_some())) {
             if let Some(v) = flag(store, t, f)? {
                 flags.push((f.to_string(), String::from(&*v)));
             }
