@@ -358,22 +358,33 @@ impl<'a> Parser<'a> {
 /// BitBake refuses `FOO_append` and friends since it moved to `:` overrides;
 /// so do we, with the spelling that works.
 fn old_override_syntax(name: &str, span: impl Fn(usize, usize) -> Span) -> Option<SyntaxError> {
-    // `name.find("_append")` and so on, without building a searcher for
-    // every name.
-    let find = |word: &str| name.bytes().enumerate().position(|(i, b)| b == b'_' && name[i + 1..].starts_with(word));
-    if !syntax::has_byte(name, b'_') {
-        return None;
-    }
-    for (keyword, needle) in [("append", "_append"), ("prepend", "_prepend"), ("remove", "_remove")] {
-        if let Some(i) = find(keyword) {
-            let suggestion = format!("{}:{keyword}{}", &name[..i], &name[i + needle.len()..]);
-            return Some(SyntaxError::OldOverrideSyntax {
-                found: name.to_string(),
-                suggestion,
-                at: span(i, i + needle.len()).source_span(),
-                keyword: keyword.to_string(),
-            });
+    // `name.find("_append")`, then `_prepend`, then `_remove`, in one pass
+    // over the `_`s (most names have some): the first `_append` wins at
+    // once, the others only if no `_append` follows.
+    const KEYWORDS: [&str; 3] = ["append", "prepend", "remove"];
+    let bytes = name.as_bytes();
+    let mut first: [Option<usize>; 3] = [None; 3];
+    for i in (0..bytes.len()).filter(|&i| bytes[i] == b'_') {
+        let k = match bytes.get(i + 1) {
+            Some(b'a') => 0,
+            Some(b'p') => 1,
+            Some(b'r') => 2,
+            _ => continue,
+        };
+        if first[k].is_none() && bytes[i + 1..].starts_with(KEYWORDS[k].as_bytes()) {
+            first[k] = Some(i);
+            if k == 0 {
+                break;
+            }
         }
     }
-    None
+    let (i, keyword) = first.iter().zip(KEYWORDS).find_map(|(i, k)| Some(((*i)?, k)))?;
+    // `_keyword` ends here.
+    let end = i + 1 + keyword.len();
+    Some(SyntaxError::OldOverrideSyntax {
+        found: name.to_string(),
+        suggestion: format!("{}:{keyword}{}", &name[..i], &name[end..]),
+        at: span(i, end).source_span(),
+        keyword: keyword.to_string(),
+    })
 }

@@ -46,3 +46,23 @@ proptest! {
         }
     }
 }
+
+/// BitBake's old `_append` spelling is found the way `name.find` finds it:
+/// `_append` anywhere first, then `_prepend`, then `_remove`.
+#[test]
+fn the_old_override_spelling_is_named_by_keyword_order() {
+    let found = |name: &str| {
+        let p = parse(FileId(0), &format!("{name} = \"x\"\n"));
+        p.errors.iter().find_map(|e| match e {
+            crate::SyntaxError::OldOverrideSyntax { suggestion, keyword, at, .. } => Some((keyword.clone(), suggestion.clone(), at.offset())),
+            _ => None,
+        })
+    };
+    assert_eq!(found("CFLAGS_append"), Some(("append".into(), "CFLAGS:append".into(), 6)));
+    assert_eq!(found("A_remove_prepend_append_x"), Some(("append".into(), "A_remove_prepend:append_x".into(), 16)));
+    assert_eq!(found("A_remove_prepend"), Some(("prepend".into(), "A_remove:prepend".into(), 8)));
+    assert_eq!(found("A_removed_b"), Some(("remove".into(), "A:removed_b".into(), 1)));
+    assert_eq!(found("A_appendix"), Some(("append".into(), "A:appendix".into(), 1)));
+    assert_eq!(found("A_apple_rem_pre"), None);
+    assert_eq!(found("A__"), None);
+}
