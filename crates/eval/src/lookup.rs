@@ -64,7 +64,7 @@ pub struct Cache {
     overrides: Option<Arc<Overrides>>,
     /// The variables (by the part of their name before any `:`) read while
     /// computing `overrides`.
-    overrides_deps: FxHashSet<Value>,
+    overrides_deps: hashbrown::HashSet<Value, rustc_hash::FxBuildHasher>,
     /// A name with `:` was read while computing `overrides`.
     overrides_read_override_form: bool,
     recording: bool,
@@ -326,26 +326,28 @@ impl DataStore {
     /// it: most readers want one field, or only to copy the text, and a
     /// whole copy of the result costs reference counts for nothing.
     fn resolve_with<R>(&self, stack: &mut Stack, var: &str, f: impl FnOnce(&Resolved) -> R) -> Result<R, ExpandError> {
+        let (key, local) = match self.vars.get_key_value(var) {
+            Some((k, v)) => (Some(k), Some(v)),
+            None => (None, None),
+        };
         {
             let mut cache = self.cache.borrow_mut();
             if cache.recording {
                 if grove_syntax::has_byte(var, b':') {
                     cache.overrides_read_override_form = true;
                 }
-                let base = base_name(var);
-                if !cache.overrides_deps.contains(base) {
-                    if cache.overrides_deps.capacity() == 0 {
-                        // Room for what `OVERRIDES` usually reads, at once.
-                        cache.overrides_deps.reserve(16);
-                    }
-                    cache.overrides_deps.insert(base.into());
+                if cache.overrides_deps.capacity() == 0 {
+                    // Room for what `OVERRIDES` usually reads, at once.
+                    cache.overrides_deps.reserve(16);
                 }
+                // The variable's own name is shared when it is the base.
+                let base = base_name(var);
+                cache.overrides_deps.get_or_insert_with(base, |b| match key {
+                    Some(k) if k.len() == b.len() => k.clone(),
+                    _ => Value::from(b),
+                });
             }
         }
-        let (key, local) = match self.vars.get_key_value(var) {
-            Some((k, v)) => (Some(k), Some(v)),
-            None => (None, None),
-        };
         let stamp = self.cache.borrow().epoch + 1;
         match local {
             Some(v) if v.resolved_at.get() == stamp => {

@@ -304,7 +304,9 @@ impl<'a> Parser<'a> {
             }
         }
         let value = &s[m.value.0..m.value.1];
-        if !self.no_inline_python(line, var) || !self.no_inline_python(line, value) {
+        // Inline python needs an `@`: one look at the line rules it out
+        // for the name and the value at once.
+        if syntax::has_byte(s, b'@') && (!self.no_inline_python(line, var) || !self.no_inline_python(line, value)) {
             return;
         }
         let assign = Assign {
