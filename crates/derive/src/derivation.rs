@@ -247,7 +247,11 @@ impl Encoder {
 
 /// The id people read: `name-version-flavor-arch-<16 hex digits>`.
 pub fn short_id(name: &str, version: &str, flavor: &str, arch: &str, hash: &DrvHash) -> String {
-    format!("{name}-{version}-{flavor}-{arch}-{}", hash.short())
+    // Joined, not formatted (`format!` pads each part through
+    // `Formatter`): `grove eval` writes one for each of thousands of
+    // derivations.
+    let hex = blake3::Hash::from_bytes(hash.0).to_hex();
+    [name, "-", version, "-", flavor, "-", arch, "-", &hex[..16]].concat()
 }
 
 #[cfg(test)]

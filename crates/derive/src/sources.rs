@@ -157,7 +157,8 @@ fn resolve_one(entry: &str, cx: &Context<'_>) -> Result<(Source, Origin), Source
     match scheme {
         "file" => {
             let (path, hash) = find_local(entry, rest, cx)?;
-            let identity = format!("blake3:{}", hash.to_hex());
+            // Joined, not formatted: `format!` pads through `Formatter`.
+            let identity = ["blake3:", hash.to_hex().as_str()].concat();
             let source = Source { kind: SourceKind::File, name: rest.to_string(), identity, params: kept(&params) };
             Ok((source, Origin::Path(path)))
         }
