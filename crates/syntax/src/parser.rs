@@ -205,7 +205,8 @@ impl<'a> Parser<'a> {
         let s: &str = &line.text;
         if let Some(f) = syntax::function_start(s) {
             let open = (line.to_file(0, false), line.to_file(s.len(), true));
-            self.block = Block::Function { start: f, open, body: String::new() };
+            // Room for a usual body: it is built line by line.
+            self.block = Block::Function { start: f, open, body: String::with_capacity(256) };
             return;
         }
         if syntax::is_def(s) {
