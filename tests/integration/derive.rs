@@ -722,3 +722,43 @@ fn the_workspace_file_may_require_a_layers_file() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("nowhere.conf"), "{}", run.stderr);
 }
+
+/// Layers owned by someone else (a shared checkout) are read all the same:
+/// the loader asks for `O_NOATIME`, which the kernel refuses to anyone but
+/// a file's owner, and must fall back. Run as `nobody`, so only as root.
+#[test]
+fn layers_owned_by_another_user_are_read() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::os::unix::process::CommandExt;
+    if fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1) != 0 {
+        eprintln!("not root: cannot run grove as another user here");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("ws");
+    workspace(&root);
+    let binary = tmp.path().join("grove");
+    fs::copy(env!("CARGO_BIN_EXE_grove"), &binary).unwrap();
+    // Everything readable by all, owned by root.
+    let mut todo = vec![tmp.path().to_path_buf()];
+    while let Some(p) = todo.pop() {
+        let dir = p.is_dir();
+        fs::set_permissions(&p, fs::Permissions::from_mode(if dir || p == binary { 0o755 } else { 0o644 })).unwrap();
+        if dir {
+            todo.extend(fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        }
+    }
+    let as_root = grove(&root, &["eval", "--json", "--no-cache"]);
+    let out = std::process::Command::new(&binary)
+        .args(["eval", "--json", "--no-cache"])
+        .current_dir(&root)
+        .env("NO_COLOR", "1")
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let as_nobody = Run { code: 0, stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::new() };
+    assert_eq!(hashes_of(&as_nobody), hashes_of(&as_root));
+    assert_eq!(hashes_of(&as_nobody).len(), 2);
+}
