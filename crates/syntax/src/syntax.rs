@@ -237,19 +237,21 @@ static VAR_BYTE: [bool; 256] = {
 
 fn assignment_body(line: &str, start: usize, export: bool) -> Option<AssignMatch> {
     let name = &line.as_bytes()[start..];
-    let max_var = name.iter().position(|&b| !VAR_BYTE[usize::from(b)]).unwrap_or(name.len());
     // The variable name is matched lazily: the shortest name after which the
     // rest of the line is an operator and a quoted value wins. Inside the
     // name only `:`, `+` and `.` can start an operator, so only those
-    // positions (and the name's end) can match.
-    for (end, &b) in name[..max_var].iter().enumerate() {
-        if matches!(b, b':' | b'+' | b'.') {
+    // positions (and the name's end) can match; they are tried as the one
+    // pass over the name finds them, in order.
+    let mut end = 0;
+    while end < name.len() && VAR_BYTE[usize::from(name[end])] {
+        if matches!(name[end], b':' | b'+' | b'.') {
             if let Some(m) = assignment_rest(line, start, end, export) {
                 return Some(m);
             }
         }
+        end += 1;
     }
-    assignment_rest(line, start, max_var, export)
+    assignment_rest(line, start, end, export)
 }
 
 fn assignment_rest(line: &str, start: usize, var_end: usize, export: bool) -> Option<AssignMatch> {
