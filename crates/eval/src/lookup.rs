@@ -462,6 +462,10 @@ impl DataStore {
             if value.is_none() {
                 value = local.content.clone().or_else(|| local.weak_default.clone());
             }
+            // Most variables have no `:append`, `:prepend` or `:remove`.
+            if local.pending.is_empty() {
+                return Ok((value, removes));
+            }
             let overrides = overrides.as_deref();
             let applies = |p: &Pending| match (&p.overrides, overrides) {
                 (None, _) => true,
