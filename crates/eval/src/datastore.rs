@@ -153,11 +153,6 @@ impl Var {
         self.flags.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
     }
 
-    /// The pending operations of one kind, in order.
-    pub(crate) fn pending(&self, keyword: Keyword) -> impl Iterator<Item = &Pending> + Clone {
-        self.pending.iter().filter(move |p| p.keyword == keyword)
-    }
-
     pub(crate) fn weak_flag(&self, name: &str) -> Option<&Value> {
         self.weak_flags.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
     }

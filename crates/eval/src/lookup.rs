@@ -473,29 +473,30 @@ impl DataStore {
                 (Some(o), Some(active)) => active.all_active(o),
                 (Some(_), None) => false,
             };
-            let appends = local.pending(Keyword::Append);
-            if appends.clone().any(applies) {
-                let mut v = value.as_deref().unwrap_or("").to_string();
-                for p in appends.filter(|p| applies(p)) {
+            // Appends go after the value in order, prepends before it
+            // (the last one first): the value is built once, at its size.
+            let mut added = None;
+            for p in local.pending.iter().filter(|p| applies(p)) {
+                match p.keyword {
+                    Keyword::Append | Keyword::Prepend => *added.get_or_insert(0) += p.value.len(),
+                    Keyword::Remove => {
+                        if !removes.contains(&p.value) {
+                            removes.push(p.value.clone());
+                        }
+                    }
+                }
+            }
+            if let Some(added) = added {
+                let base = value.as_deref().unwrap_or("");
+                let mut v = String::with_capacity(base.len() + added);
+                for p in local.pending.iter().rev().filter(|p| p.keyword == Keyword::Prepend && applies(p)) {
+                    v.push_str(&p.value);
+                }
+                v.push_str(base);
+                for p in local.pending.iter().filter(|p| p.keyword == Keyword::Append && applies(p)) {
                     v.push_str(&p.value);
                 }
                 value = Some(v.into());
-            }
-            let prepends = local.pending(Keyword::Prepend);
-            if prepends.clone().any(applies) {
-                let mut v = value.as_deref().unwrap_or("").to_string();
-                for p in prepends.filter(|p| applies(p)) {
-                    v.insert_str(0, &p.value);
-                }
-                value = Some(v.into());
-            }
-            let removes_here = local.pending(Keyword::Remove);
-            if removes_here.clone().any(applies) {
-                for p in removes_here.filter(|p| applies(p)) {
-                    if !removes.contains(&p.value) {
-                        removes.push(p.value.clone());
-                    }
-                }
             }
         }
         Ok((value, removes))
