@@ -546,7 +546,9 @@ impl DataStore {
         let mut current: Option<String> = None;
         for _ in 0..MAX_ROUNDS {
             let source = current.as_deref().unwrap_or(s);
-            let mut out = String::with_capacity(source.len() + 64);
+            // A reference is usually shorter than its value: room for the
+            // text to double, so that most expansions never grow the buffer.
+            let mut out = String::with_capacity(2 * source.len() + 64);
             let mut changed = false;
             let mut rest = source;
             while let Some(i) = find_ref(rest) {
