@@ -560,7 +560,7 @@ impl DataStore {
             self.entry(newkey).pending.extend(old.pending.iter().cloned());
             found = true;
         }
-        if let Some(list) = self.overridedata.get(key).cloned() {
+        if let Some(list) = self.overridedata.get_sparse(key).cloned() {
             found = true;
             let renamed = list.iter().map(|(v, o)| (Value::from(v.replace(key, newkey)), o.clone())).collect();
             self.overridedata.insert(newkey.into(), renamed);

@@ -315,7 +315,7 @@ impl DataStore {
     /// Whether the value of `name` may change with the active overrides.
     fn depends_on_overrides(&self, name: &str) -> bool {
         let conditional = |v: &Var| v.pending.iter().any(|p| p.overrides.as_deref().is_some_and(|o| !o.is_empty()));
-        self.overridedata.get(name).is_some_and(|l| !l.is_empty()) || self.vars.get(name).is_some_and(conditional)
+        self.overridedata.get_sparse(name).is_some_and(|l| !l.is_empty()) || self.vars.get(name).is_some_and(conditional)
     }
 
     fn resolve(&self, stack: &mut Stack, var: &str) -> Result<Resolved, ExpandError> {
@@ -447,7 +447,7 @@ impl DataStore {
         let mut value: Option<Value> = None;
         let mut removes: Vec<Value> = Vec::new();
 
-        let data = self.overridedata.get(var).filter(|l| !l.is_empty());
+        let data = self.overridedata.get_sparse(var).filter(|l| !l.is_empty());
         let needs_overrides = data.is_some() || local.is_some_and(|l| !l.pending.is_empty());
         let overrides = if needs_overrides { Some(self.active_overrides(stack)?) } else { None };
 

@@ -60,22 +60,36 @@ pub(crate) fn base_name(name: &str) -> &str {
 
 /// A data store's table keyed by variable name. Every way in goes through
 /// a name (or walks the whole table), and is reported to the watch, if any.
+///
+/// It also keeps a one-word filter of the names ever given to it: a name
+/// whose bit is clear is not there, and is answered without hashing. Most
+/// names asked of a store's override table are not in it.
 #[derive(Debug)]
 pub(crate) struct Table<V> {
     map: hashbrown::HashMap<Value, V, FxBuildHasher>,
     watch: Option<Arc<Watch>>,
+    seen: u64,
+}
+
+/// A name's bit in [`Table`]'s filter: from its length and its first and
+/// last bytes, which separate the few names of an override table well.
+#[inline]
+fn bit(name: &str) -> u64 {
+    let b = name.as_bytes();
+    let (first, last) = (b.first().copied().unwrap_or(0), b.last().copied().unwrap_or(0));
+    1 << ((b.len() + usize::from(first) * 7 + usize::from(last) * 13) % 64)
 }
 
 impl<V> Default for Table<V> {
     fn default() -> Table<V> {
-        Table { map: hashbrown::HashMap::default(), watch: None }
+        Table { map: hashbrown::HashMap::default(), watch: None, seen: 0 }
     }
 }
 
 impl<V: Clone> Clone for Table<V> {
     /// A copy is not watched.
     fn clone(&self) -> Table<V> {
-        Table { map: self.map.clone(), watch: None }
+        Table { map: self.map.clone(), watch: None, seen: self.seen }
     }
 }
 
@@ -83,7 +97,13 @@ pub(crate) type EntryRef<'a, 'b, V> = hashbrown::hash_map::EntryRef<'a, 'b, Valu
 
 impl<V> Table<V> {
     pub fn with_capacity(n: usize) -> Table<V> {
-        Table { map: hashbrown::HashMap::with_capacity_and_hasher(n, FxBuildHasher), watch: None }
+        Table { map: hashbrown::HashMap::with_capacity_and_hasher(n, FxBuildHasher), watch: None, seen: 0 }
+    }
+
+    /// Whether `name` may be in the table (a clear bit: it is not).
+    #[inline]
+    fn may_hold(&self, name: &str) -> bool {
+        self.seen & bit(name) != 0
     }
 
     pub fn set_watch(&mut self, watch: Option<Arc<Watch>>) {
@@ -110,6 +130,17 @@ impl<V> Table<V> {
         self.map.get(name)
     }
 
+    /// [`Table::get`] for a table most names asked of are not in (a
+    /// store's override table): the filter answers those.
+    #[inline]
+    pub fn get_sparse(&self, name: &str) -> Option<&V> {
+        self.saw(name);
+        if !self.may_hold(name) {
+            return None;
+        }
+        self.map.get(name)
+    }
+
     #[inline]
     pub fn get_key_value(&self, name: &str) -> Option<(&Value, &V)> {
         self.saw(name);
@@ -121,13 +152,16 @@ impl<V> Table<V> {
         self.map.get_mut(name)
     }
 
+    /// The entry for `name`, which may be filled in: its bit is set.
     pub fn entry_ref<'a, 'b>(&'a mut self, name: &'b str) -> EntryRef<'a, 'b, V> {
         self.saw(name);
+        self.seen |= bit(name);
         self.map.entry_ref(name)
     }
 
     pub fn insert(&mut self, name: Value, value: V) -> Option<V> {
         self.saw(&name);
+        self.seen |= bit(&name);
         self.map.insert(name, value)
     }
 
@@ -154,5 +188,37 @@ impl<V> Table<V> {
 
     pub fn capacity(&self) -> usize {
         self.map.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_filter_never_hides_a_name_the_table_holds() {
+        let mut table: Table<u32> = Table::default();
+        let names: Vec<String> = (0..200).map(|i| format!("V{i}:{}", "x".repeat(i % 17))).collect();
+        for (i, n) in names.iter().enumerate() {
+            if i % 2 == 0 {
+                table.insert(Value::from(n.as_str()), i as u32);
+            } else {
+                *table.entry_ref(n).or_default() = i as u32;
+            }
+        }
+        let copy = table.clone();
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(table.get_sparse(n), Some(&(i as u32)), "{n}");
+            assert_eq!(copy.get_sparse(n), Some(&(i as u32)), "{n}");
+        }
+        // Names never given: not found, whether their bit is set or not.
+        let absent: Vec<String> = (0..200).map(|i| format!("W{i}")).collect();
+        assert!(absent.iter().all(|n| table.get_sparse(n).is_none()));
+        let empty: Table<u32> = Table::default();
+        assert!(names.iter().all(|n| empty.get_sparse(n).is_none()));
+        // The filter does rule names out.
+        let mut few: Table<u32> = Table::default();
+        few.insert(Value::from("DEPENDS"), 1);
+        assert!(absent.iter().any(|n| !few.may_hold(n)));
     }
 }
