@@ -163,6 +163,14 @@ fn a_host_path_in_a_task_is_refused() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("do_configure contains the host path"), "{}", run.stderr);
     assert!(run.stderr.contains("file:// in SRC_URI"), "{}", run.stderr);
+
+    // Anywhere else in what is hashed, too.
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    edit(tmp.path(), APP_FILE, "inherit make", "inherit make\nRDEPENDS = \"${FILE}\"");
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("a source, a runtime dependency or the rebuild token contains the host path"), "{}", run.stderr);
 }
 
 #[test]

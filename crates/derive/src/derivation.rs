@@ -138,9 +138,15 @@ impl Local {
     }
 
     pub fn hash(&self) -> DrvHash {
+        Local::hash_encoding(&self.encode())
+    }
+
+    /// The hash of an encoding [`Local::encode`] made (for a caller that
+    /// reads the encoding itself too).
+    pub fn hash_encoding(encoding: &[u8]) -> DrvHash {
         static HASHER: std::sync::OnceLock<blake3::Hasher> = std::sync::OnceLock::new();
         let mut h = HASHER.get_or_init(|| blake3::Hasher::new_derive_key("grove 2026 derivation local part")).clone();
-        h.update(&self.encode());
+        h.update(encoding);
         DrvHash(*h.finalize().as_bytes())
     }
 }

@@ -187,7 +187,15 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
         runtime,
         force: control("FORCE_REBUILD")?,
     };
-    check_host_paths(&local, inputs.host_paths, store)?;
+    // Every hashed value is in the encoding: one search of it clears them
+    // all (a search of each value cost more than the search itself).
+    let encoding = local.encode();
+    if let Some(path) = inputs.host_paths.find_bytes(&encoding) {
+        check_host_paths(&local, inputs.host_paths, store)?;
+        // In a value the check does not name.
+        let what = "a source, a runtime dependency or the rebuild token".to_string();
+        return Err(ExtractError::HostPath { what, path: path.to_string(), at: None });
+    }
     let recipe = Recipe {
         file: inputs.file,
         pn: pn.clone(),
@@ -198,7 +206,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
         base,
         skip: control("SKIP_RECIPE")?,
         hold: control("HOLD_RECIPE")?,
-        local_hash: local.hash(),
+        local_hash: Local::hash_encoding(&encoding),
     };
     Ok(Detailed { recipe, local, origins })
 }
@@ -312,7 +320,12 @@ impl HostPaths {
 
     /// The first host path in `text`.
     pub fn find(&self, text: &str) -> Option<&str> {
-        self.finders.iter().find(|(_, f)| f.find(text.as_bytes()).is_some()).map(|(p, _)| p.as_str())
+        self.find_bytes(text.as_bytes())
+    }
+
+    /// [`HostPaths::find`] in bytes.
+    pub fn find_bytes(&self, bytes: &[u8]) -> Option<&str> {
+        self.finders.iter().find(|(_, f)| f.find(bytes).is_some()).map(|(p, _)| p.as_str())
     }
 }
 
