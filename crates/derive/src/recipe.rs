@@ -84,7 +84,8 @@ fn flag(store: &DataStore, var: &str, name: &str) -> Result<Option<Value>, EvalE
 }
 
 fn words(v: Option<Value>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    // Room for a usual list at once (a recipe's DEPENDS has a handful).
+    let mut out: Vec<String> = Vec::with_capacity(8);
     for w in v.as_deref().unwrap_or("").split_whitespace() {
         if !out.iter().any(|o| o == w) {
             out.push(w.to_string());
@@ -130,7 +131,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
     };
     let base = get(store, "BUILD_BASE")?.map(|v| v.trim().to_string()).filter(|b| !b.is_empty() && *b != pn);
 
-    let mut env = Vec::new();
+    let mut env = Vec::with_capacity(8);
     for (name, var) in store.vars() {
         let on = |flag: &str| is_set(var.flag_unexpanded(flag));
         if !on("export") || on("unexport") || on("func") || name.contains(':') || name.starts_with("__") {
@@ -142,7 +143,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
     }
     env.sort();
 
-    let mut tasks = Vec::new();
+    let mut tasks = Vec::with_capacity(store.tasks().len());
     for t in store.tasks() {
         let after = store.deps(t).into_iter().filter(|d| store.tasks().iter().any(|x| **x == **d)).collect();
         let mut flags = Vec::new();
