@@ -120,6 +120,7 @@ impl Cache {
         self.clear_values();
     }
 
+    #[inline]
     fn clear_values(&mut self) {
         self.epoch += 1;
         if !self.content.is_empty() {

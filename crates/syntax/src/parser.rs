@@ -101,6 +101,7 @@ impl Logical<'_> {
     }
 
     /// The file span of `text[start..end]`.
+    #[inline]
     pub fn span(&self, start: usize, end: usize) -> Span {
         Span::new(self.file, self.to_file(start, false), self.to_file(end, true))
     }
