@@ -218,7 +218,7 @@ impl Session {
         for path in files {
             let top = self.probe_top(path)?;
             interp.top_dir = dir_of(&top);
-            interp.ds.set("FILE", interp.session.path_value(&top), "set", "", None);
+            interp.ds.set("FILE", path_text(&top), "set", "", None);
             interp.file(&top, None)?;
         }
         // inherit_defer in a configuration file: there is no later point
@@ -310,7 +310,7 @@ impl Session {
         let top = self.probe_top(input.recipe)?;
         let top_dir = dir_of(&top);
         let mut interp = self.interp_on(ds, inherited, top_dir);
-        interp.ds.set("FILE", self.path_value(&top), "set", "", None);
+        interp.ds.set("FILE", path_text(&top), "set", "", None);
         for (name, value) in input.preset {
             interp.ds.set(*name, value.clone(), "set", value, None);
         }
@@ -318,14 +318,10 @@ impl Session {
         for append in input.appends {
             let path = self.probe_top(append)?;
             // BitBake points FILE at each append while it is read.
-            interp.ds.set("FILE", self.path_value(&path), "set", "", None);
+            interp.ds.set("FILE", path_text(&path), "set", "", None);
             interp.file(&path, None)?;
         }
         Ok((interp, top))
-    }
-
-    fn path_value(&self, path: &Path) -> Value {
-        path_text(path)
     }
 
     /// Where `relative` is looked for, in order: beside the including file,
@@ -824,7 +820,7 @@ impl<'s> Interp<'s> {
     /// then keys holding `${...}`.
     fn settle_keys(&mut self, top: &Path, input: RecipeInput<'_>) -> Result<(), EvalError> {
         if !input.appends.is_empty() {
-            self.ds.set("FILE", self.session.path_value(top), "set", "", None);
+            self.ds.set("FILE", path_text(top), "set", "", None);
         }
         self.inherit_deferred()?;
         let mut todo: Vec<(Value, Value)> = Vec::new();
