@@ -141,14 +141,18 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
             env.push((name.clone(), v));
         }
     }
-    env.sort();
+    // Names are unique (each a variable's).
+    env.sort_unstable_by(|a, b| a.0.cmp(&b.0));
 
     let mut tasks = Vec::with_capacity(store.tasks().len());
     for t in store.tasks() {
-        let after = store.deps(t).into_iter().filter(|d| store.tasks().iter().any(|x| **x == **d)).collect();
+        // One lookup for the task's `deps` and its flags; the names are
+        // copied only when kept (`DataStore::deps` copies every one).
+        let var = store.var(t);
+        let deps = var.and_then(|v| v.flag("deps")).map_or("", |d| &**d);
+        let after = deps.split_whitespace().filter(|d| store.tasks().iter().any(|x| &**x == *d)).map(String::from).collect();
         let mut flags = Vec::new();
         // A task has a few of the flags: only those are read (expanded).
-        let var = store.var(t);
         for f in TASK_FLAGS.iter().filter(|f| var.is_some_and(|v| v.flag_unexpanded(f).is_some())) {
             if let Some(v) = flag(store, t, f)? {
                 flags.push((f.to_string(), String::from(&*v)));
@@ -255,7 +259,8 @@ fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(Value,
         }
         found.push((name.clone(), body));
     }
-    found.sort();
+    // Names are unique: ordered by name alone, as a full sort would.
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(found)
 }
 

@@ -11,7 +11,8 @@
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
-use grove_syntax::Span;
+pub use grove_syntax::{Keyword, split_keyword};
+use grove_syntax::{KeywordAt, Span};
 
 use crate::error::ExpandError;
 use crate::history::{Event, History};
@@ -66,6 +67,10 @@ pub trait Name: Copy {
     fn to_common(self) -> Value {
         common(self.as_str())
     }
+    /// [`split_keyword`] of the name (a parsed name has the answer).
+    fn keyword(&self) -> Option<(&str, Keyword, Option<&str>)> {
+        split_keyword(self.as_str())
+    }
 }
 
 impl Name for &str {
@@ -95,6 +100,28 @@ impl Name for &Value {
     }
     fn to_common(self) -> Value {
         self.clone()
+    }
+}
+
+/// A name from the syntax tree, which says where its keyword is.
+#[derive(Clone, Copy)]
+pub struct Parsed<'a> {
+    pub text: &'a Value,
+    pub keyword: Option<KeywordAt>,
+}
+
+impl Name for Parsed<'_> {
+    fn as_str(&self) -> &str {
+        self.text
+    }
+    fn to_value(self) -> Value {
+        self.text.clone()
+    }
+    fn to_common(self) -> Value {
+        self.text.clone()
+    }
+    fn keyword(&self) -> Option<(&str, Keyword, Option<&str>)> {
+        self.keyword.map(|k| k.apply(self.text))
     }
 }
 
@@ -169,47 +196,6 @@ impl Var {
     }
 }
 
-/// Which pending list an override-style key adds to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Keyword {
-    Append,
-    Prepend,
-    Remove,
-}
-
-impl Keyword {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Keyword::Append => ":append",
-            Keyword::Prepend => ":prepend",
-            Keyword::Remove => ":remove",
-        }
-    }
-}
-
-/// `(?P<base>.*?)(?P<keyword>:append|:prepend|:remove)(:(?P<add>[^A-Z]*))?$`
-pub fn split_keyword(var: &str) -> Option<(&str, Keyword, Option<&str>)> {
-    if !grove_syntax::has_byte(var, b':') {
-        return None;
-    }
-    // Names are short: a plain scan beats memchr's set-up.
-    for i in var.bytes().enumerate().filter(|&(_, b)| b == b':').map(|(i, _)| i) {
-        let rest = &var[i..];
-        for keyword in [Keyword::Append, Keyword::Prepend, Keyword::Remove] {
-            let Some(after) = rest.strip_prefix(keyword.as_str()) else { continue };
-            if after.is_empty() {
-                return Some((&var[..i], keyword, None));
-            }
-            if let Some(add) = after.strip_prefix(':') {
-                if !add.contains(|c: char| c.is_ascii_uppercase()) {
-                    return Some((&var[..i], keyword, Some(add)));
-                }
-            }
-        }
-    }
-    None
-}
-
 /// `__override_regexp__.match`: an override name starts with `[a-z0-9]`.
 fn is_override_name(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -224,8 +210,10 @@ fn override_pairs(var: &str) -> impl Iterator<Item = (&str, &str)> {
     let colon = |s: &str| s.bytes().rposition(|b| b == b':');
     let mut next = match colon(var) {
         Some(i) => Some((&var[..i], &var[i + 1..])),
-        // Python's `var[:-1]`, as BitBake does with rfind() == -1.
-        None => Some((var.char_indices().last().map_or("", |(i, _)| &var[..i]), var)),
+        // Python's `var[:-1]`, as BitBake does with rfind() == -1; a pair
+        // only if `var` is an override name (checked first: most are not).
+        None if is_override_name(var) => Some((var.char_indices().last().map_or("", |(i, _)| &var[..i]), var)),
+        None => None,
     };
     std::iter::from_fn(move || {
         let (short, over) = next.take()?;
@@ -428,7 +416,7 @@ impl DataStore {
         let var = name.as_str();
         self.touched(var);
         self.stored_bytes += value.len();
-        if let Some((base, keyword, add)) = split_keyword(var) {
+        if let Some((base, keyword, add)) = name.keyword() {
             let pending = Pending { keyword, value: value.clone(), overrides: add.map(Into::into) };
             self.entry(base).pending.push(pending);
             self.record(base, None, || match add {
@@ -643,16 +631,6 @@ fn task_name(task: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keywords_split_like_bitbake() {
-        assert_eq!(split_keyword("A:append"), Some(("A", Keyword::Append, None)));
-        assert_eq!(split_keyword("A:append:foo:bar"), Some(("A", Keyword::Append, Some("foo:bar"))));
-        assert_eq!(split_keyword("A:foo:remove"), Some(("A:foo", Keyword::Remove, None)));
-        assert_eq!(split_keyword("A:append:Foo"), None);
-        assert_eq!(split_keyword("A:appendix"), None);
-        assert_eq!(split_keyword("A"), None);
-    }
 
     #[test]
     fn override_pairs_walk_from_the_right() {

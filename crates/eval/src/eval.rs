@@ -14,7 +14,7 @@ use grove_syntax::ast::{Assign, AssignOp, Function, IncludeKind, Stmt, StmtKind}
 use grove_syntax::{Parse, SourceFile, SourceMap, Span};
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
-use crate::datastore::{DataStore, Value, common};
+use crate::datastore::{DataStore, Parsed, Value, common};
 use crate::error::{EvalError, ExpandError};
 use crate::shared::{Bases, Sharing};
 use crate::loader::{LoadError, Loader, Probe};
@@ -600,7 +600,7 @@ impl<'s> Interp<'s> {
             (Some(flag), true) => self.ds.set_weak_flag(key, flag, value, &a.value, at),
             (Some(flag), false) => self.ds.set_flag(name, flag, Some(value), op, &a.value, at),
             (None, true) => self.ds.set_weak_default(name, value, &a.value, at),
-            (None, false) => self.ds.set(name, value, op, &a.value, at),
+            (None, false) => self.ds.set(Parsed { text: name, keyword: a.keyword }, value, op, &a.value, at),
         }
         Ok(())
     }
@@ -616,7 +616,7 @@ impl<'s> Interp<'s> {
             self.ds.set_flag(&f.name, "fakeroot", Some(common("1")), "set", "1", at);
         }
         self.ds.set_flag(&f.name, "func", Some(common("1")), "set", "1", at);
-        self.ds.set(&f.name, f.body.clone(), "set", &f.body, at);
+        self.ds.set(Parsed { text: &f.name, keyword: f.keyword }, f.body.clone(), "set", &f.body, at);
         Ok(())
     }
 

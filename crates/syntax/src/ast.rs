@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use crate::names::KeywordAt;
 use crate::span::Span;
 
 /// A parsed file: its statements, in order.
@@ -69,6 +70,8 @@ pub struct Assign {
     /// The key as written, e.g. `CFLAGS:append:debug` or `${PN}-extra`.
     pub var: Arc<str>,
     pub var_span: Span,
+    /// Where `var` ends in `:append`, `:prepend` or `:remove`, if it does.
+    pub keyword: Option<KeywordAt>,
     pub flag: Option<Arc<str>>,
     pub op: AssignOp,
     /// The text between the quotes, byte-exact.
@@ -128,6 +131,8 @@ pub struct Function {
     /// The name as written, e.g. `do_install` or `do_install:append`.
     pub name: Arc<str>,
     pub name_span: Span,
+    /// Where `name` ends in `:append`, `:prepend` or `:remove`, if it does.
+    pub keyword: Option<KeywordAt>,
     /// The body: every line between the braces, each right-trimmed, each
     /// ending in a newline.
     pub body: Arc<str>,

@@ -7,12 +7,14 @@
 pub mod ast;
 mod diagnose;
 pub mod error;
+pub mod names;
 mod parser;
 pub mod span;
 mod syntax;
 
 pub use diagnose::{closest, suggest_operator};
 pub use error::SyntaxError;
+pub use names::{Keyword, KeywordAt, split_keyword};
 pub use parser::{Parse, parse};
 pub use span::{FileId, SourceFile, SourceMap, Span};
 pub use syntax::{find_inline_python, has_byte, is_var_char};

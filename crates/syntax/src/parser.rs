@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use crate::ast::{Assign, File, Function, IncludeKind, Stmt, StmtKind};
 use crate::error::SyntaxError;
+use crate::names::KeywordAt;
 use crate::span::{FileId, Span};
 use crate::syntax::{self, FuncStart};
 
@@ -317,6 +318,7 @@ impl<'a> Parser<'a> {
             export: m.export,
             var: var.into(),
             var_span: line.span(m.var.0, m.var.1),
+            keyword: KeywordAt::of(var),
             flag: m.flag.map(|(a, b)| Arc::from(&s[a..b])),
             op: m.op,
             value: value.into(),
@@ -346,7 +348,8 @@ impl<'a> Parser<'a> {
             self.errors.push(SyntaxError::Scripting { what: "inline python `${@...}`", at, hint: SCRIPTING_HINT });
             return;
         }
-        let function = Function { name: name.into(), name_span, body: body.into(), fakeroot: f.fakeroot };
+        let keyword = KeywordAt::of(name);
+        let function = Function { name: name.into(), name_span, keyword, body: body.into(), fakeroot: f.fakeroot };
         self.stmts.push(Stmt { kind: StmtKind::Function(function), span: self.span(open.0, end) });
     }
 
