@@ -51,9 +51,16 @@ pub fn has_byte(s: &str, b: u8) -> bool {
     s.as_bytes().iter().fold(false, |found, &c| found | (c == b))
 }
 
-/// How many times the byte `b` occurs in `s`.
-fn count_byte(s: &str, b: u8) -> usize {
-    s.as_bytes().iter().filter(|&&c| c == b).count()
+/// Whether the quoted text `q` (its first and last byte the quote `b`)
+/// holds exactly one more `b`. Values are searched with `memchr`, which
+/// finds the usual none at once (a count went byte by byte: 1% of all
+/// instructions).
+fn one_more_quote(q: &str, b: u8) -> bool {
+    let inner = &q.as_bytes()[1..q.len() - 1];
+    match memchr::memchr(b, inner) {
+        Some(i) => memchr::memchr(b, &inner[i + 1..]).is_none(),
+        None => false,
+    }
 }
 
 /// `keyword\s+(.+)`: the text after the keyword and its whitespace.
@@ -277,7 +284,7 @@ fn assignment_rest(line: &str, start: usize, var_end: usize, export: bool) -> Op
     let op_end = at(after_op);
     let quoted = skip_space(after_op);
     let quote = quoted.chars().next().filter(|&c| c == '"' || c == '\'')?;
-    if quoted.len() < 2 || !quoted.ends_with(quote) || count_byte(quoted, quote as u8) == 3 {
+    if quoted.len() < 2 || !quoted.ends_with(quote) || one_more_quote(quoted, quote as u8) {
         return None;
     }
     let value_start = at(quoted) + 1;
@@ -342,6 +349,13 @@ mod tests {
         (".=", AssignOp::DotAppend),
         ("=", AssignOp::Set),
     ];
+
+    #[test]
+    fn one_more_quote_is_a_count_of_three() {
+        for q in ["''", "'a'", "'a'b'", "'a''", "'''", "'a'b'c'", "''''", "'é'ü'"] {
+            assert_eq!(one_more_quote(q, b'\''), q.matches('\'').count() == 3, "{q}");
+        }
+    }
 
     #[test]
     fn operators_are_matched_as_the_table_orders_them() {
