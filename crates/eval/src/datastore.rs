@@ -296,7 +296,7 @@ impl DataStore {
     /// count is an atomic write to a cache line the other core holds).
     /// Each thread clones its own detached copy instead.
     pub fn detached(&self) -> DataStore {
-        let mut vars = Table::with_capacity(self.vars.capacity());
+        let mut vars = Table::unfiltered(self.vars.capacity());
         for (k, v) in self.vars.iter() {
             vars.insert(fresh(k), v.detached());
         }
@@ -320,7 +320,7 @@ impl DataStore {
     pub fn new() -> DataStore {
         // A recipe with its classes has a hundred and some variables: room
         // for them up front saves growing the table five times over.
-        DataStore { vars: Table::with_capacity(192), ..DataStore::default() }
+        DataStore { vars: Table::unfiltered(192), ..DataStore::default() }
     }
 
     /// Reports every variable looked up from now on to `watch` (`None`:

@@ -100,6 +100,21 @@ impl<V> Table<V> {
         Table { map: hashbrown::HashMap::with_capacity_and_hasher(n, FxBuildHasher), watch: None, seen: 0 }
     }
 
+    /// A table without the filter, for one that most names asked of are
+    /// in (a store's variables): its filter starts full, and stays so
+    /// without a bit computed for each name.
+    pub fn unfiltered(n: usize) -> Table<V> {
+        Table { seen: u64::MAX, ..Table::with_capacity(n) }
+    }
+
+    /// `name` is in the table from now on.
+    #[inline]
+    fn note(&mut self, name: &str) {
+        if self.seen != u64::MAX {
+            self.seen |= bit(name);
+        }
+    }
+
     /// Whether `name` may be in the table (a clear bit: it is not).
     #[inline]
     fn may_hold(&self, name: &str) -> bool {
@@ -155,13 +170,13 @@ impl<V> Table<V> {
     /// The entry for `name`, which may be filled in: its bit is set.
     pub fn entry_ref<'a, 'b>(&'a mut self, name: &'b str) -> EntryRef<'a, 'b, V> {
         self.saw(name);
-        self.seen |= bit(name);
+        self.note(name);
         self.map.entry_ref(name)
     }
 
     pub fn insert(&mut self, name: Value, value: V) -> Option<V> {
         self.saw(&name);
-        self.seen |= bit(&name);
+        self.note(&name);
         self.map.insert(name, value)
     }
 
@@ -216,6 +231,11 @@ mod tests {
         assert!(absent.iter().all(|n| table.get_sparse(n).is_none()));
         let empty: Table<u32> = Table::default();
         assert!(names.iter().all(|n| empty.get_sparse(n).is_none()));
+        // An unfiltered table holds what it is given all the same.
+        let mut all: Table<u32> = Table::unfiltered(4);
+        all.insert(Value::from("DEPENDS"), 1);
+        *all.entry_ref("A:b").or_default() = 2;
+        assert_eq!((all.get_sparse("DEPENDS"), all.get_sparse("A:b"), all.get_sparse("W1")), (Some(&1), Some(&2), None));
         // The filter does rule names out.
         let mut few: Table<u32> = Table::default();
         few.insert(Value::from("DEPENDS"), 1);
