@@ -27,18 +27,26 @@ pub fn split_keyword(var: &str) -> Option<(&str, Keyword, Option<&str>)> {
     if !crate::has_byte(var, b':') {
         return None;
     }
-    // Names are short: a plain scan beats memchr's set-up.
-    for i in var.bytes().enumerate().filter(|&(_, b)| b == b':').map(|(i, _)| i) {
-        let rest = &var[i..];
-        for keyword in [Keyword::Append, Keyword::Prepend, Keyword::Remove] {
-            let Some(after) = rest.strip_prefix(keyword.as_str()) else { continue };
-            if after.is_empty() {
-                return Some((&var[..i], keyword, None));
-            }
-            if let Some(add) = after.strip_prefix(':') {
-                if !add.contains(|c: char| c.is_ascii_uppercase()) {
-                    return Some((&var[..i], keyword, Some(add)));
-                }
+    // Names are short: a plain scan beats memchr's set-up. A keyword is
+    // told by the byte after its `:` before any comparison.
+    let bytes = var.as_bytes();
+    for i in 0..bytes.len() {
+        if bytes[i] != b':' {
+            continue;
+        }
+        let keyword = match bytes.get(i + 1) {
+            Some(b'a') => Keyword::Append,
+            Some(b'p') => Keyword::Prepend,
+            Some(b'r') => Keyword::Remove,
+            _ => continue,
+        };
+        let Some(after) = var[i..].strip_prefix(keyword.as_str()) else { continue };
+        if after.is_empty() {
+            return Some((&var[..i], keyword, None));
+        }
+        if let Some(add) = after.strip_prefix(':') {
+            if !add.bytes().any(|c| c.is_ascii_uppercase()) {
+                return Some((&var[..i], keyword, Some(add)));
             }
         }
     }
@@ -84,6 +92,37 @@ mod tests {
         assert_eq!(split_keyword("A:append:Foo"), None);
         assert_eq!(split_keyword("A:appendix"), None);
         assert_eq!(split_keyword("A"), None);
+    }
+
+    /// The first form, a try of each keyword at each `:`.
+    fn reference(var: &str) -> Option<(&str, Keyword, Option<&str>)> {
+        for i in var.bytes().enumerate().filter(|&(_, b)| b == b':').map(|(i, _)| i) {
+            for keyword in [Keyword::Append, Keyword::Prepend, Keyword::Remove] {
+                let Some(after) = var[i..].strip_prefix(keyword.as_str()) else { continue };
+                if after.is_empty() {
+                    return Some((&var[..i], keyword, None));
+                }
+                if let Some(add) = after.strip_prefix(':') {
+                    if !add.contains(|c: char| c.is_ascii_uppercase()) {
+                        return Some((&var[..i], keyword, Some(add)));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn names_split_as_each_keyword_tried_at_each_colon() {
+        // Every name of up to four pieces from these.
+        let pieces = ["A", ":", "append", "prepend", "remove", "apple", ":Foo", ":x", "é", "pre"];
+        let mut names = vec![String::new()];
+        for _ in 0..4 {
+            names = names.iter().flat_map(|n| pieces.iter().map(move |p| format!("{n}{p}"))).collect();
+            for n in &names {
+                assert_eq!(split_keyword(n), reference(n), "{n}");
+            }
+        }
     }
 
     #[test]
