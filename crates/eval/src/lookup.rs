@@ -236,7 +236,7 @@ impl DataStore {
     /// Expands `${...}` references in a string. `name` is what the string is
     /// the value of, for the self-reference check (`A[:=]` for `:=`).
     pub fn expand(&self, s: &str, name: Option<&str>) -> Result<Value, ExpandError> {
-        self.with_stack(|stack| self.expand_refs(stack, s, name))
+        self.with_stack(|stack| self.expand_refs(stack, s, name.map_or(Whose::Expression, Whose::Var)))
     }
 
     /// The active overrides, computed from `OVERRIDES` on first use.
@@ -408,12 +408,12 @@ impl DataStore {
             return Ok(Resolved { unexpanded: None, expanded: None, matched_removes: Vec::new() });
         };
         let mut expanded =
-            if has_ref(&unexpanded) { self.expand_refs(stack, &unexpanded, Some(var))? } else { unexpanded.clone() };
+            if has_ref(&unexpanded) { self.expand_refs(stack, &unexpanded, Whose::Var(var))? } else { unexpanded.clone() };
         let mut matched_removes = Vec::new();
         if !expanded.is_empty() && !removes.is_empty() {
             let mut words: Vec<(Value, Vec<String>)> = Vec::with_capacity(removes.len());
             for r in &removes {
-                let e = self.expand_refs(stack, r, None)?;
+                let e = self.expand_refs(stack, r, Whose::Expression)?;
                 words.push((r.clone(), e.split_whitespace().map(String::from).collect()));
             }
             let mut out = String::with_capacity(expanded.len());
@@ -516,8 +516,7 @@ impl DataStore {
         if let Some(r) = self.cache.borrow().flags.get(&key) {
             return r.clone();
         }
-        let name = [var, "[", flag, "]"].concat();
-        let result = self.expand_refs(stack, &raw, Some(&name)).map(Some);
+        let result = self.expand_refs(stack, &raw, Whose::Flag(var, flag)).map(Some);
         let mut cache = self.cache.borrow_mut();
         if cache.flags.capacity() == 0 {
             // A recipe's task flags, at once rather than doubling up to them.
@@ -529,14 +528,14 @@ impl DataStore {
 
     /// `expandWithRefs`: substitute every `${NAME}` whose variable is set,
     /// round after round, until nothing changes.
-    fn expand_refs(&self, stack: &mut Stack, s: &str, name: Option<&str>) -> Result<Value, ExpandError> {
+    fn expand_refs(&self, stack: &mut Stack, s: &str, name: Whose<'_>) -> Result<Value, ExpandError> {
         if !has_ref(s) {
             return Ok(s.into());
         }
         // A value that is one reference (`B = "${S}"`) shares the referenced
         // value instead of copying it.
         if let Some(key) = s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-            if !key.is_empty() && ref_name_len(key) == key.len() && name != Some(key) {
+            if !key.is_empty() && ref_name_len(key) == key.len() && !name.is(key) {
                 if let Some(v) = self.resolve_with(stack, key, |r| r.expanded.clone())? {
                     if !has_ref(&v) {
                         return Ok(v);
@@ -562,7 +561,7 @@ impl DataStore {
                     continue;
                 }
                 let key = &after[..len];
-                if name == Some(key) {
+                if name.is(key) {
                     return Err(ExpandError::new(key, ExpandErrorKind::SelfReference));
                 }
                 // Copied straight from the cache: no reference counted.
@@ -579,8 +578,7 @@ impl DataStore {
                     out.push_str(&rest[i..i + 3 + len]);
                 }
                 if out.len() > MAX_VALUE_LEN {
-                    let var = name.unwrap_or(key).to_string();
-                    return Err(ExpandError::new(&var, ExpandErrorKind::TooLarge { limit: MAX_VALUE_LEN }));
+                    return Err(ExpandError::new(&name.describe(key), ExpandErrorKind::TooLarge { limit: MAX_VALUE_LEN }));
                 }
                 rest = &after[len + 1..];
             }
@@ -588,7 +586,7 @@ impl DataStore {
             let spent = self.expanded_bytes.get() + out.len();
             self.expanded_bytes.set(spent);
             if spent > MAX_EXPANDED_BYTES {
-                let var = name.unwrap_or("<expression>").to_string();
+                let var = name.describe("<expression>");
                 return Err(ExpandError::new(&var, ExpandErrorKind::TooMuchExpansion { limit: MAX_EXPANDED_BYTES }));
             }
             if !changed || !has_ref(&out) {
@@ -596,8 +594,33 @@ impl DataStore {
             }
             current = Some(out);
         }
-        let var = name.unwrap_or("<expression>").to_string();
-        Err(ExpandError::new(&var, ExpandErrorKind::DoesNotSettle))
+        Err(ExpandError::new(&name.describe("<expression>"), ExpandErrorKind::DoesNotSettle))
+    }
+}
+
+/// Whose value an expansion is of: a variable's (which may not refer to
+/// itself), a flag's (`VAR[flag]`, which no reference can name), or an
+/// expression's. Errors name it; a flag's name is written out only then.
+#[derive(Clone, Copy)]
+enum Whose<'a> {
+    Var(&'a str),
+    Flag(&'a str, &'a str),
+    Expression,
+}
+
+impl Whose<'_> {
+    /// Whether `key` names the value being expanded.
+    fn is(self, key: &str) -> bool {
+        matches!(self, Whose::Var(v) if v == key)
+    }
+
+    /// The name for an error, or `or` for an expression's.
+    fn describe(self, or: &str) -> String {
+        match self {
+            Whose::Var(v) => v.to_string(),
+            Whose::Flag(v, f) => [v, "[", f, "]"].concat(),
+            Whose::Expression => or.to_string(),
+        }
     }
 }
 
