@@ -264,7 +264,7 @@ fn changed(old: &Side, new: &Side, a: usize, b: usize) -> Result<ExplainEntry, D
     // Task flags reach variables too (`dirs = "${B}"`).
     for t in d_new.local.tasks.iter().chain(&d_old.local.tasks) {
         if entry.own.iter().any(|c| c.what == format!("task {}", t.name)) {
-            roots.push(t.name.clone());
+            roots.push(t.name.to_string());
         }
     }
     entry.edited = explain::edited_variables(&ev_old.store, &ev_new.store, &roots)

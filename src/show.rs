@@ -97,7 +97,7 @@ pub fn run(args: Args) -> Outcome {
         tasks: local
             .tasks
             .iter()
-            .map(|t| output::ShowTask { name: t.name.clone(), after: t.after.clone(), flags: pairs(&t.flags) })
+            .map(|t| output::ShowTask { name: t.name.to_string(), after: t.after.iter().map(|a| a.to_string()).collect(), flags: pairs(&t.flags) })
             .collect(),
         functions: pairs(&local.functions),
     };

@@ -62,9 +62,10 @@ impl fmt::Debug for DrvHash {
 /// flags the sandbox honours (`dirs`, `cleandirs`, ...), expanded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
-    pub name: String,
-    pub after: Vec<String>,
-    pub flags: Vec<(String, String)>,
+    pub name: Value,
+    pub after: Vec<Value>,
+    /// By name, one of [`TASK_FLAGS`].
+    pub flags: Vec<(&'static str, Value)>,
 }
 
 /// The flags of a task that change what the sandbox does.
@@ -274,7 +275,7 @@ mod tests {
             tasks: vec![Task {
                 name: "do_compile".into(),
                 after: vec!["do_configure".into()],
-                flags: vec![("dirs".into(), "/build/hello-2.10".into())],
+                flags: vec![("dirs", "/build/hello-2.10".into())],
             }],
             functions: vec![("do_compile".into(), "\n    make\n".into())],
             sources: vec![Source {

@@ -64,7 +64,7 @@ pub fn diff(old: &Local, new: &Local) -> Vec<Change> {
             .iter()
             .map(|t| {
                 let flags: Vec<String> = t.flags.iter().map(|(k, v)| format!("[{k}] {v}")).collect();
-                (t.name.clone(), format!("after {} {}", t.after.join(" "), flags.join(" ")).trim().to_string())
+                (t.name.to_string(), format!("after {} {}", t.after.join(" "), flags.join(" ")).trim().to_string())
             })
             .collect()
     };

@@ -146,19 +146,19 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
 
     let mut tasks = Vec::with_capacity(store.tasks().len());
     for t in store.tasks() {
-        // One lookup for the task's `deps` and its flags; the names are
-        // copied only when kept (`DataStore::deps` copies every one).
+        // One lookup for the task's `deps` and its flags. Names and values
+        // are the store's, shared: an `after` task is the one declared.
         let var = store.var(t);
         let deps = var.and_then(|v| v.flag("deps")).map_or("", |d| &**d);
-        let after = deps.split_whitespace().filter(|d| store.tasks().iter().any(|x| &**x == *d)).map(String::from).collect();
+        let after = deps.split_whitespace().filter_map(|d| store.tasks().iter().find(|x| &***x == d).cloned()).collect();
         let mut flags = Vec::new();
         // A task has a few of the flags: only those are read (expanded).
         for f in TASK_FLAGS.iter().filter(|f| var.is_some_and(|v| v.flag_unexpanded(f).is_some())) {
             if let Some(v) = flag(store, t, f)? {
-                flags.push((f.to_string(), String::from(&*v)));
+                flags.push((*f, v));
             }
         }
-        tasks.push(Task { name: String::from(&**t), after, flags });
+        tasks.push(Task { name: t.clone(), after, flags });
     }
     let functions = reachable_functions(store, store.tasks())?;
 
