@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::datastore::{DataStore, Keyword, Pending, Value, Var};
 use crate::error::{ExpandError, ExpandErrorKind};
@@ -26,26 +26,51 @@ const MAX_ROUNDS: usize = 10_000;
 pub const MAX_EXPANDED_BYTES: usize = 256 << 20;
 
 /// The active overrides: `OVERRIDES` split on `:`, in priority order.
+/// Each is a range of the one expanded text (no copy of each is made);
+/// a table of the ranges, by the hash of their text, answers lookups.
 #[derive(Debug, Default)]
 pub struct Overrides {
-    pub list: Vec<Value>,
-    set: FxHashSet<Value>,
+    text: Value,
+    parts: Vec<(u32, u32)>,
+    set: hashbrown::HashTable<(u32, u32)>,
 }
 
 impl Overrides {
-    fn new(list: Vec<Value>) -> Overrides {
-        let set = list.iter().cloned().collect();
-        Overrides { list, set }
+    /// `text` split on `:` (empty parts included, as Python's `split`).
+    fn new(text: Value) -> Overrides {
+        let mut parts = Vec::with_capacity(16);
+        let mut set = hashbrown::HashTable::with_capacity(16);
+        let mut start = 0;
+        for part in colon_parts(&text) {
+            let range = (start as u32, (start + part.len()) as u32);
+            start += part.len() + 1;
+            parts.push(range);
+            let hash = hash_of(part);
+            if set.find(hash, |&(a, b): &(u32, u32)| &text[a as usize..b as usize] == part).is_none() {
+                set.insert_unique(hash, range, |&(a, b)| hash_of(&text[a as usize..b as usize]));
+            }
+        }
+        Overrides { text, parts, set }
+    }
+
+    /// The overrides, in priority order (lowest first).
+    pub fn list(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().map(|&(a, b)| &self.text[a as usize..b as usize])
     }
 
     pub fn contains(&self, o: &str) -> bool {
-        self.set.contains(o)
+        self.set.find(hash_of(o), |&(a, b)| &self.text[a as usize..b as usize] == o).is_some()
     }
 
     /// Every `:`-separated part of `o` is active.
     fn all_active(&self, o: &str) -> bool {
-        colon_parts(o).all(|p| self.set.contains(p))
+        colon_parts(o).all(|p| self.contains(p))
     }
+}
+
+fn hash_of(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(s)
 }
 
 /// A resolved variable: the value before and after expansion, and which of
@@ -256,13 +281,13 @@ impl DataStore {
         }
         // BitBake's need_overrides(): OVERRIDES is evaluated with no
         // overrides active, then again with the result; the two must agree.
-        let split = |v: Option<Value>| -> Result<Vec<Value>, ExpandError> {
-            let v = v.as_deref().unwrap_or("");
+        let split = |v: Option<Value>| -> Result<Overrides, ExpandError> {
+            let v = v.unwrap_or_default();
             let count = v.bytes().filter(|&b| b == b':').count() + 1;
             if count > MAX_OVERRIDES {
                 return Err(ExpandError::new("OVERRIDES", ExpandErrorKind::TooManyOverrides { count, limit: MAX_OVERRIDES }));
             }
-            Ok(colon_parts(v).map(Value::from).collect())
+            Ok(Overrides::new(v))
         };
         {
             let mut cache = self.cache.borrow_mut();
@@ -283,7 +308,7 @@ impl DataStore {
             cache.clear_values();
         }
         let first = match first.and_then(|r| split(r.expanded)) {
-            Ok(list) => Arc::new(Overrides::new(list)),
+            Ok(overrides) => Arc::new(overrides),
             Err(e) => {
                 cache.recording = false;
                 return Err(e);
@@ -298,15 +323,15 @@ impl DataStore {
         let second = self.resolve(stack, "OVERRIDES");
         self.cache.borrow_mut().recording = false;
         let second = split(second?.expanded)?;
-        if second != first.list {
+        if !second.list().eq(first.list()) {
             let mut cache = self.cache.borrow_mut();
             cache.overrides = None;
             cache.clear_values();
             return Err(ExpandError::new(
                 "OVERRIDES",
                 ExpandErrorKind::UnstableOverrides {
-                    first: first.list.join(":"),
-                    second: second.join(":"),
+                    first: first.text.to_string(),
+                    second: second.text.to_string(),
                 },
             ));
         }
@@ -741,9 +766,9 @@ fn pick_override(data: &[(Value, Value)], overrides: &Overrides) -> Option<Value
     let mut modified = true;
     while modified {
         modified = false;
-        for o in &overrides.list {
+        for o in overrides.list() {
             // Most overrides touch no candidate; skip them without copying.
-            if !active.iter().any(|(a, _)| a == &**o || ends_with_override(a, o)) {
+            if !active.iter().any(|(a, _)| a == o || ends_with_override(a, o)) {
                 continue;
             }
             let snapshot: Vec<String> = active.iter().map(|(a, _)| a.clone()).collect();
@@ -754,7 +779,7 @@ fn pick_override(data: &[(Value, Value)], overrides: &Overrides) -> Option<Value
                     let (_, t) = active.remove(pos);
                     insert(&mut active, a.replace(&suffix, ""), t);
                     modified = true;
-                } else if a == **o {
+                } else if a == o {
                     let (_, t) = active.remove(pos);
                     winner = Some(t);
                 }
@@ -793,7 +818,12 @@ mod tests {
 
     #[test]
     fn later_overrides_win() {
-        let o = Overrides::new(vec!["a".into(), "b".into()]);
+        let o = Overrides::new("a:b".into());
+        assert_eq!(o.list().collect::<Vec<_>>(), ["a", "b"]);
+        assert!(o.contains("a") && o.contains("b") && !o.contains("c") && !o.contains(""));
+        let gaps = Overrides::new("a::b:a".into());
+        assert_eq!(gaps.list().collect::<Vec<_>>(), ["a", "", "b", "a"]);
+        assert!(gaps.contains("") && gaps.contains("a"));
         let data: Vec<(Value, Value)> = vec![("V:b".into(), "b".into()), ("V:a".into(), "a".into())];
         assert_eq!(pick_override(&data, &o).as_deref(), Some("V:b"));
         let data: Vec<(Value, Value)> = vec![("V:a:b".into(), "a:b".into()), ("V:a".into(), "a".into())];
