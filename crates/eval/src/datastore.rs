@@ -17,7 +17,7 @@ use grove_syntax::{KeywordAt, Span};
 use crate::error::ExpandError;
 use crate::history::{Event, History};
 use crate::lookup::{Cache, Resolved, has_ref};
-use crate::watch::{EntryRef, Table};
+use crate::watch::{EntryRef, Key, Table};
 
 /// A variable's value, flag value or name. Cheap to clone.
 pub type Value = Arc<str>;
@@ -382,7 +382,7 @@ impl DataStore {
 
     fn entry(&mut self, name: impl Name) -> &mut Var {
         // One hash and one probe; the name is stored only when it is new.
-        match self.vars.entry_ref(name.as_str()) {
+        match self.vars.entry_ref(&Key(name.as_str())) {
             EntryRef::Occupied(e) => e.into_mut(),
             EntryRef::Vacant(e) => {
                 let name = name.to_value();
@@ -404,7 +404,7 @@ impl DataStore {
     fn register_overrides(&mut self, var: &str) {
         for (short, over) in override_pairs(var) {
             self.cache.get_mut().touched(short);
-            let list = self.overridedata.entry_ref(short).or_default();
+            let list = self.overridedata.entry_ref(&Key(short)).or_default();
             if !list.iter().any(|(v, o)| &**v == var && &**o == over) {
                 list.push((var.into(), over.into()));
             }

@@ -71,6 +71,50 @@ pub(crate) struct Table<V> {
     seen: u64,
 }
 
+/// A name looked up in a [`Table`]: hashed as the `str` it is (as the
+/// table's keys are), compared without a call. Names are short, and most
+/// lookups find theirs: a `memcmp` call for each cost more than the
+/// comparison.
+#[derive(Clone, Copy)]
+pub(crate) struct Key<'a>(pub &'a str);
+
+impl From<&Key<'_>> for Value {
+    fn from(key: &Key<'_>) -> Value {
+        Value::from(key.0)
+    }
+}
+
+impl std::hash::Hash for Key<'_> {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl hashbrown::Equivalent<Value> for Key<'_> {
+    #[inline]
+    fn equivalent(&self, key: &Value) -> bool {
+        same(self.0.as_bytes(), key.as_bytes())
+    }
+}
+
+/// `a == b`, for short byte strings by whole words: two loads that cover
+/// the string from each end (overlapping in the middle).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        _ => a == b,
+    }
+}
+
 /// A name's bit in [`Table`]'s filter: from its length and its first and
 /// last bytes, which separate the few names of an override table well.
 #[inline]
@@ -93,7 +137,7 @@ impl<V: Clone> Clone for Table<V> {
     }
 }
 
-pub(crate) type EntryRef<'a, 'b, V> = hashbrown::hash_map::EntryRef<'a, 'b, Value, str, V, FxBuildHasher>;
+pub(crate) type EntryRef<'a, 'b, V> = hashbrown::hash_map::EntryRef<'a, 'b, Value, Key<'b>, V, FxBuildHasher>;
 
 impl<V> Table<V> {
     pub fn with_capacity(n: usize) -> Table<V> {
@@ -142,7 +186,7 @@ impl<V> Table<V> {
     #[inline]
     pub fn get(&self, name: &str) -> Option<&V> {
         self.saw(name);
-        self.map.get(name)
+        self.map.get(&Key(name))
     }
 
     /// [`Table::get`] for a table most names asked of are not in (a
@@ -153,24 +197,24 @@ impl<V> Table<V> {
         if !self.may_hold(name) {
             return None;
         }
-        self.map.get(name)
+        self.map.get(&Key(name))
     }
 
     #[inline]
     pub fn get_key_value(&self, name: &str) -> Option<(&Value, &V)> {
         self.saw(name);
-        self.map.get_key_value(name)
+        self.map.get_key_value(&Key(name))
     }
 
     pub fn get_mut(&mut self, name: &str) -> Option<&mut V> {
         self.saw(name);
-        self.map.get_mut(name)
+        self.map.get_mut(&Key(name))
     }
 
     /// The entry for `name`, which may be filled in: its bit is set.
-    pub fn entry_ref<'a, 'b>(&'a mut self, name: &'b str) -> EntryRef<'a, 'b, V> {
-        self.saw(name);
-        self.note(name);
+    pub fn entry_ref<'a, 'b>(&'a mut self, name: &'b Key<'b>) -> EntryRef<'a, 'b, V> {
+        self.saw(name.0);
+        self.note(name.0);
         self.map.entry_ref(name)
     }
 
@@ -182,7 +226,7 @@ impl<V> Table<V> {
 
     pub fn remove(&mut self, name: &str) -> Option<V> {
         self.saw(name);
-        self.map.remove(name)
+        self.map.remove(&Key(name))
     }
 
     /// Every entry, in no particular order (a walk of the whole table
@@ -211,6 +255,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn names_compare_as_bytes_do() {
+        let names: Vec<String> = (0..40).map(|n| "abcdefghijklmnopqrstuvwxyz0123456789ABCD"[..n].to_string()).collect();
+        for a in &names {
+            for b in &names {
+                assert_eq!(same(a.as_bytes(), b.as_bytes()), a == b, "{a} {b}");
+                // One byte changed anywhere.
+                for i in 0..b.len() {
+                    let mut c = b.clone().into_bytes();
+                    c[i] ^= 1;
+                    assert_eq!(same(a.as_bytes(), &c), a.as_bytes() == &c[..]);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn the_filter_never_hides_a_name_the_table_holds() {
         let mut table: Table<u32> = Table::default();
         let names: Vec<String> = (0..200).map(|i| format!("V{i}:{}", "x".repeat(i % 17))).collect();
@@ -218,7 +278,7 @@ mod tests {
             if i % 2 == 0 {
                 table.insert(Value::from(n.as_str()), i as u32);
             } else {
-                *table.entry_ref(n).or_default() = i as u32;
+                *table.entry_ref(&Key(n)).or_default() = i as u32;
             }
         }
         let copy = table.clone();
@@ -234,7 +294,7 @@ mod tests {
         // An unfiltered table holds what it is given all the same.
         let mut all: Table<u32> = Table::unfiltered(4);
         all.insert(Value::from("DEPENDS"), 1);
-        *all.entry_ref("A:b").or_default() = 2;
+        *all.entry_ref(&Key("A:b")).or_default() = 2;
         assert_eq!((all.get_sparse("DEPENDS"), all.get_sparse("A:b"), all.get_sparse("W1")), (Some(&1), Some(&2), None));
         // The filter does rule names out.
         let mut few: Table<u32> = Table::default();
