@@ -17,7 +17,7 @@ use grove_syntax::{KeywordAt, Span};
 use crate::error::ExpandError;
 use crate::history::{Event, History};
 use crate::lookup::{Cache, Resolved, has_ref};
-use crate::watch::{EntryRef, Key, Table};
+use crate::watch::{EntryRef, Key, Table, same};
 
 /// A variable's value, flag value or name. Cheap to clone.
 pub type Value = Arc<str>;
@@ -177,11 +177,11 @@ impl Clone for Var {
 
 impl Var {
     pub fn flag(&self, name: &str) -> Option<&Value> {
-        self.flags.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
+        self.flags.iter().find(|(n, _)| same(n.as_bytes(), name.as_bytes())).map(|(_, v)| v)
     }
 
     pub(crate) fn weak_flag(&self, name: &str) -> Option<&Value> {
-        self.weak_flags.iter().find(|(n, _)| &**n == name).map(|(_, v)| v)
+        self.weak_flags.iter().find(|(n, _)| same(n.as_bytes(), name.as_bytes())).map(|(_, v)| v)
     }
 
     /// A flag as written, or its weak default (`getVarFlag(var, flag, False)`).
@@ -457,7 +457,7 @@ impl DataStore {
         self.stored_bytes += value.as_ref().map_or(0, |v| v.len());
         self.record(var, Some(flag), || op.to_string(), detail, at);
         let entry = self.entry(name);
-        match (entry.flags.iter_mut().find(|(n, _)| &**n == flag), value) {
+        match (entry.flags.iter_mut().find(|(n, _)| same(n.as_bytes(), flag.as_bytes())), value) {
             (Some(slot), Some(v)) => slot.1 = v,
             (Some(_), None) => entry.flags.retain(|(n, _)| &**n != flag),
             (None, Some(v)) => entry.flags.push((flag_name.to_common(), v)),
@@ -472,7 +472,7 @@ impl DataStore {
         self.stored_bytes += value.len();
         self.record(var, Some(flag), || "set??".into(), detail, at);
         let entry = self.entry(var);
-        match entry.weak_flags.iter_mut().find(|(n, _)| &**n == flag) {
+        match entry.weak_flags.iter_mut().find(|(n, _)| same(n.as_bytes(), flag.as_bytes())) {
             Some(slot) => slot.1 = value,
             None => entry.weak_flags.push((flag_name.to_common(), value)),
         }

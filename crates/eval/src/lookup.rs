@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::datastore::{DataStore, Keyword, Pending, Value, Var};
 use crate::error::{ExpandError, ExpandErrorKind};
+use crate::watch::same;
 
 /// The largest value expansion may build.
 pub const MAX_VALUE_LEN: usize = 16 << 20;
@@ -531,7 +532,7 @@ impl DataStore {
     fn flag(&self, stack: &mut Stack, var: &str, flag: &str) -> Result<Option<Value>, ExpandError> {
         // Most flags asked for are not set: answer that before building a key.
         let Some((var_key, entry)) = self.vars.get_key_value(var) else { return Ok(None) };
-        let named = |l: &'_ [(Value, Value)]| l.iter().find(|(n, _)| &**n == flag).map(|(n, v)| (n.clone(), v.clone()));
+        let named = |l: &'_ [(Value, Value)]| l.iter().find(|(n, _)| same(n.as_bytes(), flag.as_bytes())).map(|(n, v)| (n.clone(), v.clone()));
         let Some((flag_key, raw)) = named(&entry.flags).or_else(|| named(&entry.weak_flags)) else { return Ok(None) };
         if !has_ref(&raw) {
             return Ok(Some(raw));

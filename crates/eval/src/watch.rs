@@ -101,7 +101,7 @@ impl hashbrown::Equivalent<Value> for Key<'_> {
 /// `a == b`, for short byte strings by whole words: two loads that cover
 /// the string from each end (overlapping in the middle).
 #[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
