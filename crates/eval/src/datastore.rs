@@ -160,7 +160,9 @@ pub struct Var {
 
 impl Clone for Var {
     /// A copy without what was read from it (a copy starts its own reads).
-    #[inline]
+    /// Always inlined: a store copies a hundred of them, and a call returned
+    /// each (208 bytes) to be moved into the new table by `memcpy` (-1.1%).
+    #[inline(always)]
     fn clone(&self) -> Var {
         Var {
             content: self.content.clone(),
