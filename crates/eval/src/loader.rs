@@ -230,7 +230,7 @@ impl Loader for FsLoader {
 pub(crate) fn split_name(path: &Path) -> Option<(&Path, &[u8])> {
     use std::os::unix::ffi::OsStrExt;
     let bytes = path.as_os_str().as_bytes();
-    let slash = memchr::memrchr(b'/', bytes)?;
+    let slash = grove_syntax::rfind_byte(b'/', bytes)?;
     let name = &bytes[slash + 1..];
     if name.is_empty() {
         return None;
@@ -246,7 +246,7 @@ pub(crate) fn split_name(path: &Path) -> Option<(&Path, &[u8])> {
 pub fn parent_dir(path: &Path) -> Option<&Path> {
     use std::os::unix::ffi::OsStrExt;
     let bytes = path.as_os_str().as_bytes();
-    match memchr::memrchr(b'/', bytes) {
+    match grove_syntax::rfind_byte(b'/', bytes) {
         Some(0) if bytes.len() > 1 && &bytes[1..] != b"." && &bytes[1..] != b".." => Some(Path::new("/")),
         Some(i) if i > 0 && i + 1 < bytes.len() && bytes[i - 1] != b'/' && &bytes[i + 1..] != b"." && !bytes[..i].ends_with(b"/.") => {
             Some(Path::new(std::ffi::OsStr::from_bytes(&bytes[..i])))

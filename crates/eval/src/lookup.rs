@@ -682,11 +682,7 @@ pub fn references(s: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The first `b` in `bytes`. Most strings searched are names and short
-/// values, where memchr's set-up costs more than a plain loop.
-fn find_byte(b: u8, bytes: &[u8]) -> Option<usize> {
-    if bytes.len() < 16 { bytes.iter().position(|&c| c == b) } else { memchr::memchr(b, bytes) }
-}
+use grove_syntax::find_byte;
 
 pub(crate) fn has_ref(s: &str) -> bool {
     find_ref(s).is_some()

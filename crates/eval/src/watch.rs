@@ -52,7 +52,7 @@ impl Watch {
 pub(crate) fn base_name(name: &str) -> &str {
     // Every lookup of a watched store asks this: a byte search, not a
     // `split` iterator.
-    match memchr::memchr(b':', name.as_bytes()) {
+    match grove_syntax::find_byte(b':', name.as_bytes()) {
         Some(i) => &name[..i],
         None => name,
     }

@@ -46,7 +46,7 @@ pub fn parse(file: FileId, text: &str) -> Parse {
     };
     let mut offset = 0;
     while offset < text.len() {
-        let end = memchr::memchr(b'\n', &text.as_bytes()[offset..]).map_or(text.len(), |i| offset + i + 1);
+        let end = syntax::find_byte(b'\n', &text.as_bytes()[offset..]).map_or(text.len(), |i| offset + i + 1);
         parser.physical_line(offset, syntax::rstrip(&text[offset..end]));
         offset = end;
     }

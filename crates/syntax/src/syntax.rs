@@ -51,14 +51,43 @@ pub fn has_byte(s: &str, b: u8) -> bool {
     s.as_bytes().iter().fold(false, |found, &c| found | (c == b))
 }
 
+/// The first `b` in `bytes`. What is searched is short (a line, a name,
+/// a value): a plain loop under 16 bytes; above, memchr's SSE2 routine
+/// called directly. Its default routine is chosen at run time and reached
+/// through a pointer, which costs more than most of these searches.
+#[inline]
+pub fn find_byte(b: u8, bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 16 {
+        return bytes.iter().position(|&c| c == b);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(b) {
+        return one.find(bytes);
+    }
+    memchr::memchr(b, bytes)
+}
+
+/// The last `b` in `bytes` (see [`find_byte`]).
+#[inline]
+pub fn rfind_byte(b: u8, bytes: &[u8]) -> Option<usize> {
+    if bytes.len() < 16 {
+        return bytes.iter().rposition(|&c| c == b);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(b) {
+        return one.rfind(bytes);
+    }
+    memchr::memrchr(b, bytes)
+}
+
 /// Whether the quoted text `q` (its first and last byte the quote `b`)
-/// holds exactly one more `b`. Values are searched with `memchr`, which
+/// holds exactly one more `b`. Values are searched with [`find_byte`], which
 /// finds the usual none at once (a count went byte by byte: 1% of all
 /// instructions).
 fn one_more_quote(q: &str, b: u8) -> bool {
     let inner = &q.as_bytes()[1..q.len() - 1];
-    match memchr::memchr(b, inner) {
-        Some(i) => memchr::memchr(b, &inner[i + 1..]).is_none(),
+    match find_byte(b, inner) {
+        Some(i) => find_byte(b, &inner[i + 1..]).is_none(),
         None => false,
     }
 }
@@ -349,6 +378,17 @@ mod tests {
         (".=", AssignOp::DotAppend),
         ("=", AssignOp::Set),
     ];
+
+    #[test]
+    fn byte_searches_find_what_position_does() {
+        for len in 0..80 {
+            let text: Vec<u8> = (0..len).map(|i| b"ab:c/\n$"[i % 7]).collect();
+            for b in [b':', b'/', b'\n', b'$', b'z'] {
+                assert_eq!(find_byte(b, &text), text.iter().position(|&c| c == b), "{len} {b}");
+                assert_eq!(rfind_byte(b, &text), text.iter().rposition(|&c| c == b), "{len} {b}");
+            }
+        }
+    }
 
     #[test]
     fn one_more_quote_is_a_count_of_three() {
