@@ -178,15 +178,18 @@ impl Clone for Var {
 }
 
 impl Var {
+    #[inline]
     pub fn flag(&self, name: &str) -> Option<&Value> {
         self.flags.iter().find(|(n, _)| same(n.as_bytes(), name.as_bytes())).map(|(_, v)| v)
     }
 
+    #[inline]
     pub(crate) fn weak_flag(&self, name: &str) -> Option<&Value> {
         self.weak_flags.iter().find(|(n, _)| same(n.as_bytes(), name.as_bytes())).map(|(_, v)| v)
     }
 
     /// A flag as written, or its weak default (`getVarFlag(var, flag, False)`).
+    #[inline]
     pub fn flag_unexpanded(&self, name: &str) -> Option<&Value> {
         self.flag(name).or_else(|| self.weak_flag(name))
     }

@@ -139,6 +139,7 @@ impl Cache {
     }
 
     /// `name` was written: forget what may depend on it.
+    #[inline]
     pub fn touched(&mut self, name: &str) {
         if self.overrides.is_some() && self.overrides_deps.contains(base_name(name)) {
             self.overrides = None;

@@ -206,24 +206,28 @@ impl<V> Table<V> {
         self.map.get_key_value(&Key(name))
     }
 
+    #[inline]
     pub fn get_mut(&mut self, name: &str) -> Option<&mut V> {
         self.saw(name);
         self.map.get_mut(&Key(name))
     }
 
     /// The entry for `name`, which may be filled in: its bit is set.
+    #[inline]
     pub fn entry_ref<'a, 'b>(&'a mut self, name: &'b Key<'b>) -> EntryRef<'a, 'b, V> {
         self.saw(name.0);
         self.note(name.0);
         self.map.entry_ref(name)
     }
 
+    #[inline]
     pub fn insert(&mut self, name: Value, value: V) -> Option<V> {
         self.saw(&name);
         self.note(&name);
         self.map.insert(name, value)
     }
 
+    #[inline]
     pub fn remove(&mut self, name: &str) -> Option<V> {
         self.saw(name);
         self.map.remove(&Key(name))

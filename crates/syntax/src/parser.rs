@@ -107,6 +107,7 @@ impl Logical<'_> {
         Span::new(self.file, self.to_file(start, false), self.to_file(end, true))
     }
 
+    #[inline]
     pub fn whole(&self) -> Span {
         self.span(0, self.text.len())
     }
