@@ -165,6 +165,10 @@ impl Cache {
 struct Stack {
     text: String,
     starts: Vec<usize>,
+    /// Buffers for expansions to be written in (one for each expansion
+    /// under way), kept between them: an expansion's text is copied once,
+    /// into its value.
+    buffers: Vec<String>,
 }
 
 impl Stack {
@@ -571,11 +575,21 @@ impl DataStore {
             }
         }
         let mut current: Option<String> = None;
+        let mut out = stack.buffers.pop().unwrap_or_default();
+        let result = self.expand_rounds(stack, s, name, &mut current, &mut out);
+        out.clear();
+        stack.buffers.push(out);
+        result
+    }
+
+    /// The rounds of [`DataStore::expand_refs`], written in `out`.
+    fn expand_rounds(&self, stack: &mut Stack, s: &str, name: Whose<'_>, current: &mut Option<String>, out: &mut String) -> Result<Value, ExpandError> {
         for _ in 0..MAX_ROUNDS {
             let source = current.as_deref().unwrap_or(s);
             // A reference is usually shorter than its value: room for the
             // text to double, so that most expansions never grow the buffer.
-            let mut out = String::with_capacity(2 * source.len() + 64);
+            out.clear();
+            out.reserve(2 * source.len() + 64);
             let mut changed = false;
             let mut rest = source;
             while let Some(i) = find_ref(rest) {
@@ -616,10 +630,10 @@ impl DataStore {
                 let var = name.describe("<expression>");
                 return Err(ExpandError::new(&var, ExpandErrorKind::TooMuchExpansion { limit: MAX_EXPANDED_BYTES }));
             }
-            if !changed || !has_ref(&out) {
-                return Ok(out.into());
+            if !changed || !has_ref(out) {
+                return Ok(Value::from(out.as_str()));
             }
-            current = Some(out);
+            *current = Some(out.clone());
         }
         Err(ExpandError::new(&name.describe("<expression>"), ExpandErrorKind::DoesNotSettle))
     }
