@@ -575,7 +575,9 @@ impl DataStore {
             }
         }
         let mut current: Option<String> = None;
-        let mut out = stack.buffers.pop().unwrap_or_default();
+        // A new buffer starts at the size of a long body, so that it is
+        // seldom grown (it is kept for the store's later expansions).
+        let mut out = stack.buffers.pop().unwrap_or_else(|| String::with_capacity(2048));
         let result = self.expand_rounds(stack, s, name, &mut current, &mut out);
         out.clear();
         stack.buffers.push(out);
