@@ -131,10 +131,16 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
     };
     let base = get(store, "BUILD_BASE")?.map(|v| v.trim().to_string()).filter(|b| !b.is_empty() && *b != pn);
 
+    // One walk of the variables finds the exported ones and the functions.
     let mut env = Vec::with_capacity(8);
+    let mut functions: FxHashMap<&str, &Value> = FxHashMap::with_capacity_and_hasher(64, Default::default());
     for (name, var) in store.vars() {
         let on = |flag: &str| is_set(var.flag_unexpanded(flag));
-        if !on("export") || on("unexport") || on("func") || name.contains(':') || name.starts_with("__") {
+        if on("func") {
+            functions.insert(name, name);
+            continue;
+        }
+        if !on("export") || on("unexport") || name.contains(':') || name.starts_with("__") {
             continue;
         }
         if let Some(v) = get(store, name)? {
@@ -160,7 +166,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
         }
         tasks.push(Task { name: t.clone(), after, flags });
     }
-    let functions = reachable_functions(store, store.tasks())?;
+    let functions = reachable_functions(store, store.tasks(), &functions)?;
 
     let src_uri = get(store, "SRC_URI")?.map(|v| String::from(&*v)).unwrap_or_default();
     let cx = Context {
@@ -219,12 +225,11 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
 /// Every shell function the tasks can reach: a word of a reachable body
 /// that names a function makes that function reachable (a superset of what
 /// runs, which is the safe side for a hash).
-fn reachable_functions(store: &DataStore, tasks: &[Value]) -> Result<Vec<(Value, Value)>, EvalError> {
+/// `functions` are the store's, by name.
+fn reachable_functions(store: &DataStore, tasks: &[Value], functions: &FxHashMap<&str, &Value>) -> Result<Vec<(Value, Value)>, EvalError> {
     // The functions are few (tens), the words of their bodies many: every
-    // word is one lookup in this map, and nothing is copied (names and
+    // word is one lookup in the map, and nothing is copied (names and
     // bodies are the store's values, shared).
-    let mut functions: FxHashMap<&str, &Value> = FxHashMap::with_capacity_and_hasher(64, Default::default());
-    functions.extend(store.vars().filter(|(_, var)| is_set(var.flag_unexpanded("func"))).map(|(name, _)| (&**name, name)));
     // Most words (`install`, `-d`, `${D}/...`) name no function: their
     // first byte and length rule them out before any hashing.
     let mut first = [false; 256];
