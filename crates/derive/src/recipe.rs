@@ -86,7 +86,7 @@ fn flag(store: &DataStore, var: &str, name: &str) -> Result<Option<Value>, EvalE
 fn words(v: Option<Value>) -> Vec<String> {
     // Room for a usual list at once (a recipe's DEPENDS has a handful).
     let mut out: Vec<String> = Vec::with_capacity(8);
-    for w in v.as_deref().unwrap_or("").split_whitespace() {
+    for w in grove_syntax::words(v.as_deref().unwrap_or("")) {
         if !out.iter().any(|o| o == w) {
             out.push(w.to_string());
         }
@@ -156,7 +156,7 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
         // are the store's, shared: an `after` task is the one declared.
         let var = store.var(t);
         let deps = var.and_then(|v| v.flag("deps")).map_or("", |d| &**d);
-        let after = deps.split_whitespace().filter_map(|d| store.tasks().iter().find(|x| &***x == d).cloned()).collect();
+        let after = grove_syntax::words(deps).filter_map(|d| store.tasks().iter().find(|x| &***x == d).cloned()).collect();
         let mut flags = Vec::new();
         // A task has a few of the flags: only those are read (expanded).
         for f in TASK_FLAGS.iter().filter(|f| var.is_some_and(|v| v.flag_unexpanded(f).is_some())) {

@@ -128,7 +128,7 @@ impl Context<'_> {
 
 /// Reads `SRC_URI` (already expanded) into sources, in the order written.
 pub fn resolve(src_uri: &str, cx: &Context<'_>) -> Result<Vec<(Source, Origin)>, SourceError> {
-    src_uri.split_whitespace().map(|entry| resolve_one(entry, cx)).collect()
+    grove_syntax::words(src_uri).map(|entry| resolve_one(entry, cx)).collect()
 }
 
 fn resolve_one(entry: &str, cx: &Context<'_>) -> Result<(Source, Origin), SourceError> {

@@ -579,13 +579,13 @@ impl DataStore {
             self.tasks.push(task.as_str().into());
         }
         let mut deps = self.deps(&task);
-        for entry in after.split_whitespace().map(task_name) {
+        for entry in grove_syntax::words(after).map(task_name) {
             if !deps.contains(&entry) {
                 deps.push(entry);
             }
         }
         self.set_deps(&task, &deps, at);
-        for entry in before.split_whitespace().map(task_name) {
+        for entry in grove_syntax::words(before).map(task_name) {
             let mut existing = self.deps(&entry);
             if !existing.contains(&task) {
                 existing.insert(0, task.clone());
@@ -614,7 +614,7 @@ impl DataStore {
     /// A task's `deps` flag as a list.
     pub fn deps(&self, task: &str) -> Vec<String> {
         let deps = self.vars.get(task).and_then(|v| v.flag("deps"));
-        deps.map(|d| d.split_whitespace().map(String::from).collect()).unwrap_or_default()
+        deps.map(|d| grove_syntax::words(d).map(String::from).collect()).unwrap_or_default()
     }
 
     fn set_deps(&mut self, task: &str, deps: &[String], at: Option<Span>) {

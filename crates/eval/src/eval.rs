@@ -542,7 +542,7 @@ impl<'s> Interp<'s> {
             StmtKind::Unset { var, flag: Some(flag) } => self.ds.delete_flag(var, flag, at),
             StmtKind::Include { kind, files, files_span } => {
                 let names = self.expand(files, *files_span)?;
-                for name in names.split_whitespace() {
+                for name in grove_syntax::words(&names) {
                     self.include(name, *kind, *files_span)?;
                 }
             }
@@ -556,13 +556,13 @@ impl<'s> Interp<'s> {
             StmtKind::Function(f) => self.function(f, stmt.span)?,
             StmtKind::ExportFunctions { names } => self.export_functions(names, stmt.span)?,
             StmtKind::AddTask { tasks, after, before } => {
-                for task in tasks.split_whitespace() {
+                for task in grove_syntax::words(&tasks) {
                     self.ds.add_task(task, after, before, at);
                 }
             }
             StmtKind::DelTask { tasks } => {
                 let tasks = self.expand(tasks, stmt.span)?;
-                for task in tasks.split_whitespace() {
+                for task in grove_syntax::words(&tasks) {
                     self.ds.delete_task(task, at);
                 }
             }
@@ -737,7 +737,7 @@ impl<'s> Interp<'s> {
     /// BitBake's `BBHandler.inherit`.
     fn inherit(&mut self, classes: &str, span: Span) -> Result<(), EvalError> {
         let names = self.expand(classes, span)?;
-        for name in names.split_whitespace() {
+        for name in grove_syntax::words(&names) {
             let relative = if Path::new(name).is_absolute() || name.ends_with(".grclass") {
                 name.to_string()
             } else {

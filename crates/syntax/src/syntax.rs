@@ -51,6 +51,27 @@ pub fn has_byte(s: &str, b: u8) -> bool {
     s.as_bytes().iter().fold(false, |found, &c| found | (c == b))
 }
 
+/// `s.split_whitespace()`, by byte when `s` is ASCII (names and lists
+/// of names nearly always are): Unicode's rules decode every character.
+pub fn words(s: &str) -> impl Iterator<Item = &str> {
+    // ASCII whitespace as `char::is_whitespace` has it: \t \n \x0b \x0c \r and space.
+    let space = |c: &u8| matches!(*c, b' ' | b'\t'..=b'\r');
+    let ascii = s.is_ascii();
+    let mut unicode = (!ascii).then(|| s.split_whitespace());
+    let mut rest = if ascii { s } else { "" };
+    std::iter::from_fn(move || {
+        if let Some(words) = &mut unicode {
+            return words.next();
+        }
+        let bytes = rest.as_bytes();
+        let start = bytes.iter().position(|c| !space(c))?;
+        let end = bytes[start..].iter().position(space).map_or(bytes.len(), |n| start + n);
+        let word = &rest[start..end];
+        rest = &rest[end..];
+        Some(word)
+    })
+}
+
 /// The first `b` in `bytes`. What is searched is short (a line, a name,
 /// a value): a plain loop under 16 bytes; above, memchr's SSE2 routine
 /// called directly. Its default routine is chosen at run time and reached
@@ -378,6 +399,18 @@ mod tests {
         (".=", AssignOp::DotAppend),
         ("=", AssignOp::Set),
     ];
+
+    #[test]
+    fn words_split_as_split_whitespace_does() {
+        let pieces = ["a", "bc", " ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\u{a0}", "é", "  "];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            texts = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+            for t in &texts {
+                assert_eq!(words(t).collect::<Vec<_>>(), t.split_whitespace().collect::<Vec<_>>(), "{t:?}");
+            }
+        }
+    }
 
     #[test]
     fn byte_searches_find_what_position_does() {
