@@ -556,7 +556,7 @@ impl<'s> Interp<'s> {
             StmtKind::Function(f) => self.function(f, stmt.span)?,
             StmtKind::ExportFunctions { names } => self.export_functions(names, stmt.span)?,
             StmtKind::AddTask { tasks, after, before } => {
-                for task in grove_syntax::words(&tasks) {
+                for task in grove_syntax::words(tasks) {
                     self.ds.add_task(task, after, before, at);
                 }
             }
