@@ -582,7 +582,7 @@ impl<'s> Interp<'s> {
             Some(flag) => self.ds.get_flag_raw(key, flag),
             None => self.ds.get_raw(key),
         };
-        let joined = |x: &str, sep: &str, y: &str| -> Value { [x, sep, y].concat().into() };
+        let joined = |x: &str, sep: &str, y: &str| -> Value { joined(&[x, sep, y]) };
         let (op, value): (&str, Value) = match a.op {
             AssignOp::Set | AssignOp::WeakDefault => ("set", a.value.clone()),
             AssignOp::Default => ("set?", current().unwrap_or_else(|| a.value.clone())),
@@ -850,6 +850,22 @@ impl<'s> Interp<'s> {
         self.ds.overrides().map_err(|e| expand_error_at(e, self.ds.origin("OVERRIDES")))?;
         Ok(Evaluated { store: std::mem::take(&mut self.ds), files: std::mem::take(&mut self.files) })
     }
+}
+
+/// `parts` end to end, as one value: written in a buffer this thread
+/// keeps, then copied once (a `String` made for it would be allocated,
+/// copied into the value and freed, for every `+=` of every recipe).
+fn joined(parts: &[&str]) -> Value {
+    thread_local! {
+        static BUFFER: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    BUFFER.with_borrow_mut(|buffer| {
+        buffer.clear();
+        for p in parts {
+            buffer.push_str(p);
+        }
+        Value::from(buffer.as_str())
+    })
 }
 
 fn is_empty(v: &crate::datastore::Var) -> bool {
