@@ -145,7 +145,7 @@ pub struct Var {
     /// (one list: most variables have none, and this keeps `Var` small).
     pub(crate) pending: Vec<Pending>,
     /// Flags in the order they were first set.
-    pub(crate) flags: Vec<(Value, Value)>,
+    pub(crate) flags: Flags,
     /// `_defaultval_flag_NAME`: weak defaults of flags.
     pub(crate) weak_flags: Vec<(Value, Value)>,
     /// Where the value was last set, for diagnostics.
@@ -156,6 +156,48 @@ pub struct Var {
     /// never); a write to the store starts a new epoch.
     pub(crate) resolved: RefCell<Option<Result<Resolved, ExpandError>>>,
     pub(crate) resolved_at: Cell<u64>,
+}
+
+/// A variable's flags, shared by the copies of a store until one of them
+/// writes (every recipe's store starts as a copy of its configuration's:
+/// a copy of a list of flags was an allocation and two counts for each).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Flags(Option<Arc<Vec<(Value, Value)>>>);
+
+impl Flags {
+    /// The list to change, this store's own.
+    fn make_mut(&mut self) -> &mut Vec<(Value, Value)> {
+        Arc::make_mut(self.0.get_or_insert_with(Default::default))
+    }
+
+    /// Keeps the flags `keep` says to (no list is left behind empty).
+    fn retain(&mut self, keep: impl FnMut(&(Value, Value)) -> bool) {
+        if self.0.is_some() {
+            self.make_mut().retain(keep);
+            if self.is_empty() {
+                self.0 = None;
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Flags {
+    type Target = [(Value, Value)];
+    fn deref(&self) -> &[(Value, Value)] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl PartialEq for Flags {
+    fn eq(&self, other: &Flags) -> bool {
+        **self == **other
+    }
+}
+
+impl From<Vec<(Value, Value)>> for Flags {
+    fn from(list: Vec<(Value, Value)>) -> Flags {
+        Flags((!list.is_empty()).then(|| Arc::new(list)))
+    }
 }
 
 impl Clone for Var {
@@ -286,7 +328,7 @@ impl Var {
                 .iter()
                 .map(|p| Pending { keyword: p.keyword, value: fresh(&p.value), overrides: p.overrides.as_ref().map(fresh) })
                 .collect(),
-            flags: pairs(&self.flags),
+            flags: Flags::from(pairs(&self.flags)),
             weak_flags: pairs(&self.weak_flags),
             origin: self.origin,
             ..Var::default()
@@ -462,10 +504,10 @@ impl DataStore {
         self.stored_bytes += value.as_ref().map_or(0, |v| v.len());
         self.record(var, Some(flag), || op.to_string(), detail, at);
         let entry = self.entry(name);
-        match (entry.flags.iter_mut().find(|(n, _)| same(n.as_bytes(), flag.as_bytes())), value) {
-            (Some(slot), Some(v)) => slot.1 = v,
+        match (entry.flags.iter().position(|(n, _)| same(n.as_bytes(), flag.as_bytes())), value) {
+            (Some(i), Some(v)) => entry.flags.make_mut()[i].1 = v,
             (Some(_), None) => entry.flags.retain(|(n, _)| &**n != flag),
-            (None, Some(v)) => entry.flags.push((flag_name.to_common(), v)),
+            (None, Some(v)) => entry.flags.make_mut().push((flag_name.to_common(), v)),
             (None, None) => {}
         }
     }
