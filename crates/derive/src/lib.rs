@@ -12,6 +12,7 @@ pub mod recipe;
 pub mod sources;
 pub mod version;
 pub mod walk;
+mod words;
 
 pub use error::DeriveError;
 pub use layer::{AppendFile, Layer, Layers, RecipeFile, Workspace};

@@ -10,6 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::derivation::{DrvHash, Local, TASK_FLAGS, Task};
 use crate::sources::{self, Context, FileHashes, Origin, Source};
+use crate::words::for_each_word;
 
 /// A recipe as the graph sees it (and as the evaluation cache keeps it).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -252,51 +253,21 @@ fn reachable_functions(store: &DataStore, tasks: &[Value], functions: &FxHashMap
     let mut found: Vec<(Value, Value)> = Vec::with_capacity(functions.len());
     while let Some(name) = todo.pop() {
         let body = get(store, name)?.unwrap_or_default();
-        for word in shell_words(&body) {
+        for_each_word(&body, |word| {
             if !may_name(word) {
-                continue;
+                return;
             }
             if let Some(&f) = functions.get(word) {
                 if reached.insert(&**f) {
                     todo.push(f);
                 }
             }
-        }
+        });
         found.push((name.clone(), body));
     }
     // Names are unique: ordered by name alone, as a full sort would.
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(found)
-}
-
-/// The runs of `[A-Za-z0-9_.+-]` in a shell body: every word that could
-/// name a function. A byte scan: bodies are long, and most of a
-/// recipe's derivation time went to splitting them by `char`.
-fn shell_words(body: &str) -> impl Iterator<Item = &str> {
-    const fn table() -> [bool; 256] {
-        let mut t = [false; 256];
-        let mut c = 0;
-        while c < 256 {
-            let b = c as u8;
-            t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'+' || b == b'-';
-            c += 1;
-        }
-        t
-    }
-    static WORD: [bool; 256] = table();
-    let bytes = body.as_bytes();
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        while at < bytes.len() && !WORD[usize::from(bytes[at])] {
-            at += 1;
-        }
-        let start = at;
-        while at < bytes.len() && WORD[usize::from(bytes[at])] {
-            at += 1;
-        }
-        // Word bytes are ASCII, so both ends are character boundaries.
-        (start < at).then(|| &body[start..at])
-    })
 }
 
 /// Host directories that must not appear in a derivation, with a
