@@ -167,7 +167,9 @@ pub(crate) struct Flags(Option<Arc<Vec<(Value, Value)>>>);
 impl Flags {
     /// The list to change, this store's own.
     fn make_mut(&mut self) -> &mut Vec<(Value, Value)> {
-        Arc::make_mut(self.0.get_or_insert_with(Default::default))
+        // Room for a task's flags at once (`task`, `deps`, `func`, `dirs`,
+        // ...): grown from four, a list was copied for every task.
+        Arc::make_mut(self.0.get_or_insert_with(|| Arc::new(Vec::with_capacity(8))))
     }
 
     /// Keeps the flags `keep` says to (no list is left behind empty).
@@ -451,7 +453,9 @@ impl DataStore {
     fn register_overrides(&mut self, var: &str) {
         for (short, over) in override_pairs(var) {
             self.cache.get_mut().touched(short);
-            let list = self.overridedata.entry_ref(&Key(short)).or_default();
+            // Room for a name's usual override forms (`FILES:${PN}-dev`,
+            // `-doc`, ...): grown from four, a list was copied.
+            let list = self.overridedata.entry_ref(&Key(short)).or_insert_with(|| Vec::with_capacity(8));
             if !list.iter().any(|(v, o)| &**v == var && &**o == over) {
                 list.push((var.into(), over.into()));
             }
