@@ -362,7 +362,8 @@ impl DataStore {
             Some((k, v)) => (Some(k), Some(v)),
             None => (None, None),
         };
-        {
+        // One borrow of the cache for the recording and the epoch.
+        let stamp = {
             let mut cache = self.cache.borrow_mut();
             if cache.recording {
                 if grove_syntax::has_byte(var, b':') {
@@ -379,8 +380,8 @@ impl DataStore {
                     _ => Value::from(b),
                 });
             }
-        }
-        let stamp = self.cache.borrow().epoch + 1;
+            cache.epoch + 1
+        };
         match local {
             Some(v) if v.resolved_at.get() == stamp => {
                 if let Some(r) = &*v.resolved.borrow() {
