@@ -468,17 +468,17 @@ impl DataStore {
         self.touched(var);
         self.stored_bytes += value.len();
         if let Some((base, keyword, add)) = name.keyword() {
-            let pending = Pending { keyword, value: value.clone(), overrides: add.map(Into::into) };
-            self.entry(base).pending.push(pending);
             self.record(base, None, || match add {
                 Some(o) => format!("{}[{o}]", keyword.as_str()),
                 None => keyword.as_str().to_string(),
             }, &value, at);
+            let pending = Pending { keyword, value, overrides: add.map(Into::into) };
+            self.entry(base).pending.push(pending);
             self.register_overrides(base);
             return;
         }
         let entry = self.entry(name);
-        entry.content = Some(value.clone());
+        entry.content = Some(value);
         entry.origin = at.or(entry.origin);
         if grove_syntax::has_byte(var, b':') {
             self.register_overrides(var);
