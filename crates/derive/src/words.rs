@@ -20,6 +20,7 @@ pub(crate) fn for_each_word<'a>(body: &'a str, mut f: impl FnMut(&'a str)) {
     let bytes = body.as_bytes();
     // Where the word under way started, if the last byte seen is in one.
     let mut start: Option<usize> = None;
+    #[cfg_attr(not(all(target_arch = "x86_64", target_feature = "sse2")), allow(unused_mut))]
     let mut at = 0;
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     while at + 16 <= bytes.len() {

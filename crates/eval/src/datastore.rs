@@ -121,6 +121,9 @@ impl Name for Parsed<'_> {
         self.text.clone()
     }
     fn keyword(&self) -> Option<(&str, Keyword, Option<&str>)> {
+        // The parser works the split out from the same text; a tree built
+        // or changed elsewhere must do so too.
+        debug_assert_eq!(self.keyword, KeywordAt::of(self.text), "{}", self.text);
         self.keyword.map(|k| k.apply(self.text))
     }
 }

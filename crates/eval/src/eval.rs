@@ -864,7 +864,12 @@ fn joined(parts: &[&str]) -> Value {
         for p in parts {
             buffer.push_str(p);
         }
-        Value::from(buffer.as_str())
+        let value = Value::from(buffer.as_str());
+        // Kept for the next one, unless a huge value made it huge.
+        if buffer.capacity() > 64 << 10 {
+            *buffer = String::new();
+        }
+        value
     })
 }
 

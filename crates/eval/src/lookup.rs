@@ -19,6 +19,8 @@ pub const MAX_VALUE_LEN: usize = 16 << 20;
 pub const MAX_DEPTH: usize = 200;
 /// How many entries `OVERRIDES` may have (real ones have dozens).
 pub const MAX_OVERRIDES: usize = 10_000;
+/// The largest expansion buffer a read keeps for the next one.
+const MAX_KEPT_BUFFER: usize = 64 << 10;
 /// How many rounds of substitution one value may take to settle.
 const MAX_ROUNDS: usize = 10_000;
 /// How many bytes expansion may produce in all for one store: a recipe
@@ -580,8 +582,11 @@ impl DataStore {
         // seldom grown (it is kept for the store's later expansions).
         let mut out = stack.buffers.pop().unwrap_or_else(|| String::with_capacity(2048));
         let result = self.expand_rounds(stack, s, name, &mut current, &mut out);
-        out.clear();
-        stack.buffers.push(out);
+        // Kept for the next expansion, unless a huge one made it huge.
+        if out.capacity() <= MAX_KEPT_BUFFER {
+            out.clear();
+            stack.buffers.push(out);
+        }
         result
     }
 
