@@ -582,7 +582,6 @@ impl<'s> Interp<'s> {
             Some(flag) => self.ds.get_flag_raw(key, flag),
             None => self.ds.get_raw(key),
         };
-        let joined = |x: &str, sep: &str, y: &str| -> Value { joined(&[x, sep, y]) };
         let (op, value): (&str, Value) = match a.op {
             AssignOp::Set | AssignOp::WeakDefault => ("set", a.value.clone()),
             AssignOp::Default => ("set?", current().unwrap_or_else(|| a.value.clone())),
@@ -591,10 +590,10 @@ impl<'s> Interp<'s> {
                 let v = self.ds.expand(&a.value, Some(&name)).map_err(|e| expand_error(e, a.value_span))?;
                 ("immediate", v)
             }
-            AssignOp::Append => ("append", joined(current().as_deref().unwrap_or(""), " ", &a.value)),
-            AssignOp::Prepend => ("prepend", joined(&a.value, " ", current().as_deref().unwrap_or(""))),
-            AssignOp::DotAppend => ("postdot", joined(current().as_deref().unwrap_or(""), "", &a.value)),
-            AssignOp::DotPrepend => ("predot", joined(&a.value, "", current().as_deref().unwrap_or(""))),
+            AssignOp::Append => ("append", joined(&[current().as_deref().unwrap_or(""), " ", &a.value])),
+            AssignOp::Prepend => ("prepend", joined(&[&a.value, " ", current().as_deref().unwrap_or("")])),
+            AssignOp::DotAppend => ("postdot", joined(&[current().as_deref().unwrap_or(""), "", &a.value])),
+            AssignOp::DotPrepend => ("predot", joined(&[&a.value, "", current().as_deref().unwrap_or("")])),
         };
         match (&a.flag, a.op == AssignOp::WeakDefault) {
             (Some(flag), true) => self.ds.set_weak_flag(key, flag, value, &a.value, at),

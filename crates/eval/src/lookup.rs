@@ -7,11 +7,12 @@
 
 use std::sync::Arc;
 
+use grove_syntax::find_byte;
 use rustc_hash::FxHashMap;
 
 use crate::datastore::{DataStore, Keyword, Pending, Value, Var};
 use crate::error::{ExpandError, ExpandErrorKind};
-use crate::watch::same;
+use crate::watch::{base_name, same};
 
 /// The largest value expansion may build.
 pub const MAX_VALUE_LEN: usize = 16 << 20;
@@ -107,11 +108,6 @@ pub struct Cache {
     /// An empty [`Stack`] kept between reads, so that a read allocates
     /// no stack of its own.
     spare: Stack,
-}
-
-/// The part of a variable name that all its override and `:append` forms share.
-fn base_name(name: &str) -> &str {
-    colon_parts(name).next().unwrap_or(name)
 }
 
 /// `s.split(':')` by byte: names and override lists are short, and a
@@ -577,11 +573,10 @@ impl DataStore {
                 }
             }
         }
-        let mut current: Option<String> = None;
         // A new buffer starts at the size of a long body, so that it is
         // seldom grown (it is kept for the store's later expansions).
         let mut out = stack.buffers.pop().unwrap_or_else(|| String::with_capacity(2048));
-        let result = self.expand_rounds(stack, s, name, &mut current, &mut out);
+        let result = self.expand_rounds(stack, s, name, &mut out);
         // Kept for the next expansion, unless a huge one made it huge.
         if out.capacity() <= MAX_KEPT_BUFFER {
             out.clear();
@@ -591,7 +586,9 @@ impl DataStore {
     }
 
     /// The rounds of [`DataStore::expand_refs`], written in `out`.
-    fn expand_rounds(&self, stack: &mut Stack, s: &str, name: Whose<'_>, current: &mut Option<String>, out: &mut String) -> Result<Value, ExpandError> {
+    fn expand_rounds(&self, stack: &mut Stack, s: &str, name: Whose<'_>, out: &mut String) -> Result<Value, ExpandError> {
+        // The text of the round before, if one changed something.
+        let mut current: Option<String> = None;
         for _ in 0..MAX_ROUNDS {
             let source = current.as_deref().unwrap_or(s);
             // A reference is usually shorter than its value: room for the
@@ -641,7 +638,7 @@ impl DataStore {
             if !changed || !has_ref(out) {
                 return Ok(Value::from(out.as_str()));
             }
-            *current = Some(out.clone());
+            current = Some(out.clone());
         }
         Err(ExpandError::new(&name.describe("<expression>"), ExpandErrorKind::DoesNotSettle))
     }
@@ -704,8 +701,6 @@ pub fn references(s: &str) -> impl Iterator<Item = &str> {
         None
     })
 }
-
-use grove_syntax::find_byte;
 
 pub(crate) fn has_ref(s: &str) -> bool {
     find_ref(s).is_some()
