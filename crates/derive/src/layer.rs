@@ -104,7 +104,7 @@ impl Workspace {
         if let Some(conf) = &conf {
             let dir = conf.parent().expect("a file has a directory").to_path_buf();
             let listed = read_var(conf, &dir, "LAYERS")?.unwrap_or_default();
-            for entry in listed.split_whitespace() {
+            for entry in grove_syntax::words(&listed) {
                 let path = dir.join(entry);
                 roots.push(canonical(&path).map_err(|_| DeriveError::MissingLayer { path, from: conf.clone() })?);
             }
@@ -348,7 +348,7 @@ fn read_layer(root: &Path) -> Result<Layer, DeriveError> {
         None => 0,
         Some(p) => p.trim().parse().map_err(|_| DeriveError::BadPriority { layer: name.clone(), value: p.clone(), conf: conf.clone() })?,
     };
-    let depends = values[2].as_deref().unwrap_or("").split_whitespace().map(String::from).collect();
+    let depends = grove_syntax::words(values[2].as_deref().unwrap_or("")).map(String::from).collect();
     Ok(Layer { name, root: root.to_path_buf(), priority, depends, conf })
 }
 

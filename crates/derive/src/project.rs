@@ -121,7 +121,7 @@ impl Project {
                     Some(v) if !v.trim().is_empty() => v,
                     _ => read.store.get(axis).ok().flatten().unwrap_or_default(),
                 };
-                Ok(value.split_whitespace().map(String::from).collect())
+                Ok(grove_syntax::words(&value).map(String::from).collect())
             };
             let (flavors, archs, kinds) = (list("ROOT_FLAVORS", "FLAVOR")?, list("ROOT_ARCHS", "ARCH")?, list("ROOT_KINDS", "KIND")?);
             for flavor in &flavors {

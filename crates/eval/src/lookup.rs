@@ -444,7 +444,7 @@ impl DataStore {
             let mut words: Vec<(Value, Vec<String>)> = Vec::with_capacity(removes.len());
             for r in &removes {
                 let e = self.expand_refs(stack, r, Whose::Expression)?;
-                words.push((r.clone(), e.split_whitespace().map(String::from).collect()));
+                words.push((r.clone(), grove_syntax::words(&e).map(String::from).collect()));
             }
             let mut out = String::with_capacity(expanded.len());
             for token in split_keep_whitespace(&expanded) {
@@ -735,7 +735,7 @@ fn split_keep_whitespace(s: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        match rest.char_indices().find(|&(_, c)| grove_syntax_space(c)) {
+        match rest.char_indices().find(|&(_, c)| grove_syntax::is_space(c)) {
             Some((i, c)) => {
                 let word = &rest[..i];
                 pending_space = Some(&rest[i..i + c.len_utf8()]);
@@ -749,10 +749,6 @@ fn split_keep_whitespace(s: &str) -> impl Iterator<Item = &str> {
             }
         }
     })
-}
-
-fn grove_syntax_space(c: char) -> bool {
-    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
 /// Which override variable wins for a variable, BitBake's way: collect those

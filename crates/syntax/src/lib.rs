@@ -17,7 +17,7 @@ pub use error::SyntaxError;
 pub use names::{Keyword, KeywordAt, split_keyword};
 pub use parser::{Parse, parse};
 pub use span::{FileId, SourceFile, SourceMap, Span};
-pub use syntax::{find_byte, find_inline_python, has_byte, is_var_char, rfind_byte, words};
+pub use syntax::{find_byte, find_inline_python, has_byte, is_space, is_var_char, rfind_byte, words};
 
 #[cfg(test)]
 mod tests;

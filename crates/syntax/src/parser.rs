@@ -220,7 +220,7 @@ impl<'a> Parser<'a> {
             return;
         }
         if let Some(rest) = syntax::directive(s, "EXPORT_FUNCTIONS") {
-            let names = rest.split_whitespace().map(Arc::from).collect();
+            let names = syntax::words(rest).map(Arc::from).collect();
             return self.push(StmtKind::ExportFunctions { names }, line);
         }
         if let Some(rest) = syntax::directive(s, "addtask") {

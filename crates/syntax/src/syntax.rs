@@ -11,6 +11,7 @@ use nom::{IResult, Parser};
 use crate::ast::AssignOp;
 
 /// Python's `str.isspace`, which BitBake's `rstrip()` and `\s` use.
+#[inline]
 pub fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
@@ -51,21 +52,27 @@ pub fn has_byte(s: &str, b: u8) -> bool {
     s.as_bytes().iter().fold(false, |found, &c| found | (c == b))
 }
 
-/// `s.split_whitespace()`, by byte when `s` is ASCII (names and lists
-/// of names nearly always are): Unicode's rules decode every character.
+/// Python's `s.split()`, which BitBake uses for every list (`DEPENDS`,
+/// `SRC_URI`, `inherit`, `:remove`, ...): runs of [`is_space`] characters
+/// separate words. That is Rust's `split_whitespace` plus the separators
+/// `\x1c`-`\x1f`, which Python counts as whitespace and Rust does not.
+/// By byte when `s` is ASCII (names and lists of names nearly always are):
+/// Unicode's rules decode every character.
 pub fn words(s: &str) -> impl Iterator<Item = &str> {
-    // ASCII whitespace as `char::is_whitespace` has it: \t \n \x0b \x0c \r and space.
-    let space = |c: &u8| matches!(*c, b' ' | b'\t'..=b'\r');
+    // ASCII whitespace as `is_space` has it: \t \n \x0b \x0c \r, and
+    // \x1c-\x1f with the space (28-32); a word's bytes fail the first test.
+    let space = |&c: &u8| c <= b' ' && (c >= 0x1c || c.wrapping_sub(b'\t') < 5);
     let ascii = s.is_ascii();
-    let mut unicode = (!ascii).then(|| s.split_whitespace());
-    let mut rest = if ascii { s } else { "" };
+    let mut rest = s;
     std::iter::from_fn(move || {
-        if let Some(words) = &mut unicode {
-            return words.next();
-        }
-        let bytes = rest.as_bytes();
-        let start = bytes.iter().position(|c| !space(c))?;
-        let end = bytes[start..].iter().position(space).map_or(bytes.len(), |n| start + n);
+        let (start, end) = if ascii {
+            let bytes = rest.as_bytes();
+            let start = bytes.iter().position(|c| !space(c))?;
+            (start, bytes[start..].iter().position(space).map_or(bytes.len(), |n| start + n))
+        } else {
+            let start = rest.find(|c| !is_space(c))?;
+            (start, rest[start..].find(is_space).map_or(rest.len(), |n| start + n))
+        };
         let word = &rest[start..end];
         rest = &rest[end..];
         Some(word)
@@ -401,15 +408,21 @@ mod tests {
     ];
 
     #[test]
-    fn words_split_as_split_whitespace_does() {
-        let pieces = ["a", "bc", " ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\u{a0}", "é", "  "];
+    fn words_split_as_python_does() {
+        // Python's `str.split()`: runs of `str.isspace()` characters, which
+        // are Rust's whitespace and \x1c-\x1f.
+        let python = |t: &str| t.split(|c: char| c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)).filter(|w| !w.is_empty()).map(String::from).collect::<Vec<_>>();
+        let pieces = ["a", "bc", " ", "\t", "\n", "\x0b", "\x0c", "\r", "\x08", "\x0e", "\x1c", "\x1f", "\x1b", "!", "\u{a0}", "\u{85}", "\u{200b}", "é", "  "];
         let mut texts = vec![String::new()];
         for _ in 0..4 {
             texts = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
             for t in &texts {
-                assert_eq!(words(t).collect::<Vec<_>>(), t.split_whitespace().collect::<Vec<_>>(), "{t:?}");
+                assert_eq!(words(t).collect::<Vec<_>>(), python(t), "{t:?}");
             }
         }
+        // The separators Rust's `split_whitespace` keeps inside a word.
+        assert_eq!(words("a\x1cb\x1dc\x1ed\x1fe").collect::<Vec<_>>(), ["a", "b", "c", "d", "e"]);
+        assert_eq!(words("é\x1fb").collect::<Vec<_>>(), ["é", "b"]);
     }
 
     #[test]
