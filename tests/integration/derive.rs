@@ -156,21 +156,23 @@ fn hashes_do_not_depend_on_where_the_checkout_is_or_file_order() {
 
 #[test]
 fn a_host_path_in_a_task_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    workspace(tmp.path());
-    edit(tmp.path(), APP_FILE, "./configure ${EXTRA}", "cp ${FILE} .");
-    let run = eval(tmp.path(), &[]);
-    assert_eq!(run.code, 2);
+    // `eval` of the example workspace with `from` in the recipe made `to`.
+    let refused = |from: &str, to: &str| {
+        let tmp = tempfile::tempdir().unwrap();
+        workspace(tmp.path());
+        edit(tmp.path(), APP_FILE, from, to);
+        let run = eval(tmp.path(), &[]);
+        assert_eq!(run.code, 2);
+        run
+    };
+    let run = refused("./configure ${EXTRA}", "cp ${FILE} .");
     assert!(run.stderr.contains("do_configure contains the host path"), "{}", run.stderr);
     assert!(run.stderr.contains("file:// in SRC_URI"), "{}", run.stderr);
 
-    // Anywhere else in what is hashed, too.
-    let tmp = tempfile::tempdir().unwrap();
-    workspace(tmp.path());
-    edit(tmp.path(), APP_FILE, "inherit make", "inherit make\nRDEPENDS = \"${FILE}\"");
-    let run = eval(tmp.path(), &[]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("a source, a runtime dependency or the rebuild token contains the host path"), "{}", run.stderr);
+    // Anywhere else in what is hashed, too, named with where it was set.
+    let run = refused("inherit make", "inherit make\nRDEPENDS = \"${FILE}\"");
+    assert!(run.stderr.contains("the runtime dependency") && run.stderr.contains("contains the host path"), "{}", run.stderr);
+    assert!(run.stderr.contains(APP_FILE), "{}", run.stderr);
 }
 
 #[test]

@@ -204,8 +204,8 @@ pub fn extract(store: &DataStore, inputs: &Inputs<'_>) -> Result<Detailed, Extra
     let encoding = local.encode();
     if let Some(path) = inputs.host_paths.find_bytes(&encoding) {
         check_host_paths(&local, inputs.host_paths, store)?;
-        // In a value the check does not name.
-        let what = "a source, a runtime dependency or the rebuild token".to_string();
+        // The one part left: the recipe's name, version or arch.
+        let what = "the recipe's name, version or ARCH".to_string();
         return Err(ExtractError::HostPath { what, path: path.to_string(), at: None });
     }
     let recipe = Recipe {
@@ -330,6 +330,18 @@ fn check_host_paths(local: &Local, host_paths: &HostPaths, store: &DataStore) ->
         for (f, v) in &t.flags {
             leak(&|| format!("{}[{f}]", t.name), &t.name, v)?;
         }
+    }
+    for source in &local.sources {
+        leak(&|| format!("the source {}", source.name), "SRC_URI", &source.name)?;
+        for (k, v) in &source.params {
+            leak(&|| format!("the source {}'s {k}", source.name), "SRC_URI", v)?;
+        }
+    }
+    for name in &local.runtime {
+        leak(&|| format!("the runtime dependency {name}"), "RDEPENDS", name)?;
+    }
+    if let Some(force) = &local.force {
+        leak(&|| "FORCE_REBUILD".to_string(), "FORCE_REBUILD", force)?;
     }
     Ok(())
 }
