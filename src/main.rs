@@ -90,6 +90,7 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
+    alloc::tune();
     render::install_hook();
     let cli = Cli::parse();
     let outcome = match cli.command {
