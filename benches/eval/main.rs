@@ -39,7 +39,7 @@ mod derive;
 mod generate;
 
 
-/// The same allocator as the `grove` binary.
+/// The same allocator as the `grove` binary, tuned as it is.
 #[global_allocator]
 static ALLOCATOR: alloc::Mimalloc = alloc::Mimalloc;
 
@@ -75,6 +75,7 @@ fn env_usize(name: &str) -> Option<usize> {
 }
 
 fn main() -> ExitCode {
+    alloc::tune();
     if let Ok(phase) = env::var(CHILD_ENV) {
         return child(&phase);
     }
