@@ -267,22 +267,23 @@ fn children<'k>(
     known: Option<&Known<'k>>,
     listed: bool,
 ) -> Result<Vec<Dir<'k>>, Fault> {
-    // Entries are looked at in parallel, kept in order.
-    let visited: Vec<Result<Visited<'k>, Fault>> = names
-        .into_par_iter()
-        .map(|(name, kind, sure)| {
-            let at = join(rel, &name);
-            let mut below = Vec::new();
-            let (kind, stamp) = match kind {
-                Kind::Dir => {
-                    below = walk_dir(base, &at, join(path, &name), known)?;
-                    (Kind::Dir, None)
-                }
-                Kind::Other => (Kind::Other, None),
-                // Nothing is kept: a file the directory says is one needs
-                // no stamp (thirty thousand `statx` calls saved).
-                Kind::File if known.is_none() && sure => (Kind::File, None),
-                Kind::File => match stat(base, &at) {
+    // Entries are looked at in parallel, kept in order; a directory of
+    // files that need no stamp (most: a recipe's own files, when nothing
+    // is kept) is gone through on this thread, without rayon's splitting.
+    let visit = |(name, kind, sure): Named<'k>| -> Result<Visited<'k>, Fault> {
+        let mut below = Vec::new();
+        let (kind, stamp) = match kind {
+            Kind::Dir => {
+                below = walk_dir(base, &join(rel, &name), join(path, &name), known)?;
+                (Kind::Dir, None)
+            }
+            Kind::Other => (Kind::Other, None),
+            // Nothing is kept: a file the directory says is one needs
+            // no stamp (thirty thousand `statx` calls saved).
+            Kind::File if known.is_none() && sure => (Kind::File, None),
+            Kind::File => {
+                let at = join(rel, &name);
+                match stat(base, &at) {
                     Some((FileType::RegularFile, stamp)) => (Kind::File, Some(stamp)),
                     Some((FileType::Directory, _)) if listed => {
                         below = walk_dir(base, &at, join(path, &name), known)?;
@@ -292,11 +293,17 @@ fn children<'k>(
                     Some(_) => (Kind::Other, None),
                     // Gone since it was listed: a file without a stamp.
                     None => (Kind::File, None),
-                },
-            };
-            Ok((Entry { name, kind, stamp }, below))
-        })
-        .collect();
+                }
+            }
+        };
+        Ok((Entry { name, kind, stamp }, below))
+    };
+    let quick = |(_, kind, sure): &Named<'k>| *kind == Kind::Other || (*kind == Kind::File && known.is_none() && *sure);
+    let visited: Vec<Result<Visited<'k>, Fault>> = if names.iter().all(quick) {
+        names.into_iter().map(visit).collect()
+    } else {
+        names.into_par_iter().map(visit).collect()
+    };
     let mut entries = Vec::with_capacity(visited.len());
     let mut dirs = vec![Dir { path: path.to_path_buf(), stamp: None, entries: Vec::new(), listed }];
     for v in visited {
