@@ -88,7 +88,45 @@ pub fn open(args: &ConfigArgs, config: Option<&Configuration>) -> Result<(Projec
     let file = config.filter(|_| !args.no_cache).and_then(|c| cache_file(layers.conf.as_deref(), &layers.layers, c));
     let reading = file.map(Reading::start);
     let project = args.walk(layers).map_err(render::fail_derive)?;
+    if let Some(config) = config {
+        warn_undeclared(&project, config);
+    }
     Ok((project, reading))
+}
+
+/// Warns when `--flavor`, `--arch` or `--kind` names a value no root
+/// declares: a typo would otherwise evaluate, quietly, a configuration
+/// nothing builds (`--flavor debg` matches no `:debug` override).
+fn warn_undeclared(project: &Project, config: &Configuration) {
+    let given = [("flavor", &config.flavor), ("arch", &config.arch), ("kind", &config.kind)];
+    if project.workspace.roots.is_empty() || given.iter().all(|(_, v)| v.is_none()) {
+        return;
+    }
+    // Errors in the roots are reported where the roots are evaluated
+    // (`--matrix`); here they only mean nothing to compare with.
+    let Ok(matrix) = project.matrix(config) else { return };
+    for (axis, value) in given {
+        let Some(value) = value else { continue };
+        let mut declared: Vec<&str> = Vec::new();
+        for c in &matrix {
+            let v = match axis {
+                "flavor" => &c.flavor,
+                "arch" => &c.arch,
+                _ => &c.kind,
+            };
+            if let Some(v) = v.as_deref().filter(|v| !declared.contains(v)) {
+                declared.push(v);
+            }
+        }
+        if declared.is_empty() || declared.contains(&value.as_str()) {
+            continue;
+        }
+        let hint = match grove_syntax::closest(value, declared.iter().copied()) {
+            Some(c) => format!(": did you mean `{c}`?"),
+            None => String::new(),
+        };
+        eprintln!("warning: no root declares the {axis} `{value}` (they declare {}){hint}", declared.join(", "));
+    }
 }
 
 /// Evaluates one configuration of an opened project.

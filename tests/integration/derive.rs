@@ -657,6 +657,29 @@ fn an_append_that_matches_nothing_is_reported() {
     assert!(run.stderr.contains("warning: layer/recipes/libs/zlib-ng_%.grappend matches no recipe"), "{}", run.stderr);
 }
 
+#[test]
+fn an_axis_value_no_root_declares_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    write(tmp.path(), &[("layer/roots/platform.grroot", "ROOT_FLAVORS = \"opt debug\"\nROOT_ARCHS = \"x86_64 aarch64\"\n")]);
+    let typo = eval(tmp.path(), &["--flavor", "debg"]);
+    assert_eq!(typo.code, 0, "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains("warning: no root declares the flavor `debg` (they declare opt, debug): did you mean `debug`?"),
+        "{}",
+        typo.stderr
+    );
+    let unknown = eval(tmp.path(), &["--arch", "riscv64"]);
+    assert!(unknown.stderr.contains("warning: no root declares the arch `riscv64` (they declare x86_64, aarch64)\n"), "{}", unknown.stderr);
+    // Declared values, and an axis the roots leave to the configuration,
+    // are quiet.
+    for args in [&["--flavor", "debug", "--arch", "aarch64"][..], &["--kind", "sdk"][..]] {
+        let run = eval(tmp.path(), args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stderr.contains("warning"), "{args:?}: {}", run.stderr);
+    }
+}
+
 /// Recipe texts are let go once each recipe is derived; the errors that
 /// point into them must still show their lines, in every configuration.
 #[test]
