@@ -258,8 +258,13 @@ fn a_missing_dependency_names_who_wanted_it_and_suggests() {
     edit(tmp.path(), APP_FILE, "DEPENDS = \"zlib\"", "DEPENDS = \"zlibb\"");
     let run = eval(tmp.path(), &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no recipe provides `zlibb` (wanted by app)"), "{}", run.stderr);
+    // Where the variable that named it was set, and whose it is.
+    assert!(run.stderr.contains("app_1.0.gr:3:1: no recipe provides `zlibb` (DEPENDS of app)"), "{}", run.stderr);
     assert!(run.stderr.contains("did you mean `zlib`?"), "{}", run.stderr);
+    edit(tmp.path(), APP_FILE, "DEPENDS = \"zlibb\"", "DEPENDS = \"zlib\"\nRDEPENDS:append = \" zlib-tools\"");
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no recipe provides `zlib-tools` (RDEPENDS of app)"), "{}", run.stderr);
 }
 
 #[test]

@@ -51,9 +51,11 @@ pub enum DeriveError {
     #[diagnostic(code(grove::derive::eval))]
     Eval { path: PathBuf, error: Box<EvalError>, source_file: Option<Arc<SourceFile>> },
 
-    #[error("no recipe provides `{name}`{}", wanted_by.as_ref().map(|w| format!(" (wanted by {w})")).unwrap_or_default())]
+    /// `wanted` says which recipe's variable named it, and where that
+    /// variable was set once it is known.
+    #[error("{}no recipe provides `{name}`{}", wanted.as_ref().and_then(|w| w.place.as_ref()).map(|p| format!("{p}: ")).unwrap_or_default(), wanted.as_ref().map(|w| format!(" ({} of {})", w.var, w.by)).unwrap_or_default())]
     #[diagnostic(code(grove::derive::no_provider), help("{help}"))]
-    NoProvider { name: String, wanted_by: Option<String>, help: String },
+    NoProvider { name: String, wanted: Option<Wanted>, help: String },
 
     #[error("`{name}` is provided by several recipes: {}", candidates.join(", "))]
     #[diagnostic(code(grove::derive::conflicting_providers), help("choose one with PREFERRED_PROVIDER_{name} = \"...\" in grove.conf or a layer's configuration"))]
@@ -90,6 +92,19 @@ pub enum DeriveError {
     #[error("recipe {} has no version", path.display())]
     #[diagnostic(code(grove::derive::no_version), help("name the file <name>_<version>.gr or set PV in it"))]
     NoVersion { path: PathBuf },
+}
+
+/// The recipe, and its variable, that named a dependency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    /// The recipe's name.
+    pub by: String,
+    /// `DEPENDS`, `RDEPENDS` or `BUILD_BASE`.
+    pub var: &'static str,
+    /// The recipe's file (an index into the workspace's recipes).
+    pub file: usize,
+    /// `file:line:col` of where `var` was set.
+    pub place: Option<String>,
 }
 
 impl DeriveError {

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::derivation::{DrvHash, Input, Role, derivation_hash};
-use crate::error::DeriveError;
+use crate::error::{DeriveError, Wanted};
 use crate::layer::Workspace;
 use crate::providers;
 use crate::recipe::Recipe;
@@ -182,13 +182,13 @@ impl Graph {
                 let mut mine: Vec<(usize, Edge)> = Vec::new();
                 let mut failed = Vec::new();
                 for (name, kind) in wanted.chain(r.rdepends.iter().map(|d| (d, Edge::Runtime))) {
-                    let found = *resolved.entry(name.as_str()).or_insert_with(|| resolver.resolve(name, &r.pn).ok());
+                    let found = *resolved.entry(name.as_str()).or_insert_with(|| resolver.resolve(name, r, kind).ok());
                     match found {
                         // A recipe's needs are few: a scan finds repeats.
                         Some(j) if !mine.contains(&(j, kind)) => mine.push((j, kind)),
                         Some(_) => {}
                         // Resolved again for the error, which names who wanted it.
-                        None => failed.extend(resolver.resolve(name, &r.pn).err()),
+                        None => failed.extend(resolver.resolve(name, r, kind).err()),
                     }
                 }
                 (mine, failed)
@@ -361,7 +361,8 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn resolve(&self, name: &str, wanted_by: &str) -> Result<usize, DeriveError> {
+    /// The recipe that provides `name`, which `by` needs (`kind`).
+    fn resolve(&self, name: &str, by: &Recipe, kind: Edge) -> Result<usize, DeriveError> {
         let candidates: &[usize] = self.providers.get(name).map(Vec::as_slice).unwrap_or(&[]);
         let skipped: &[usize] = self.skipped.get(name).map(Vec::as_slice).unwrap_or(&[]);
         let names = |c: &[usize]| c.iter().map(|&i| self.recipes[i].pn.clone()).collect::<Vec<_>>();
@@ -385,7 +386,13 @@ impl Resolver<'_> {
                     Some(c) => format!("did you mean `{c}`?"),
                     None => format!("no recipe is named `{name}` or lists it in PROVIDES"),
                 };
-                Err(DeriveError::NoProvider { name: name.to_string(), wanted_by: Some(wanted_by.to_string()), help })
+                let var = match kind {
+                    Edge::Base => "BUILD_BASE",
+                    Edge::Build => "DEPENDS",
+                    Edge::Runtime => "RDEPENDS",
+                };
+                let wanted = Wanted { by: by.pn.clone(), var, file: by.file, place: None };
+                Err(DeriveError::NoProvider { name: name.to_string(), wanted: Some(wanted), help })
             }
             many => {
                 let mut candidates = names(many);

@@ -16,7 +16,7 @@ use grove_syntax::SourceMap;
 use rayon::prelude::*;
 
 use crate::cache::{self, Cache, Read, Reading, Stats};
-use crate::error::DeriveError;
+use crate::error::{DeriveError, Wanted};
 use crate::graph::{Graph, Preferences};
 use crate::layer::{RecipeFile, Workspace};
 use crate::providers;
@@ -302,17 +302,39 @@ impl Project {
         // them, one configuration at a time, its cache written before the
         // next is built (each copy of every recipe and its encoding is
         // large: four at once took a matrix of 10,000 recipes near 300 MB).
-        if states.iter().all(|s| s.loaded.is_none()) {
-            return states.into_par_iter().map(|state| self.finish(state, &priorities).0).collect();
-        }
-        states
+        let built: Vec<Built> = if states.iter().all(|s| s.loaded.is_none()) {
+            states.into_par_iter().map(|state| self.finish(state, &priorities).0).collect()
+        } else {
+            states
+                .into_iter()
+                .map(|state| {
+                    let (result, save) = self.finish(state, &priorities);
+                    if let Some(save) = save {
+                        save.write(self, &stamp_of);
+                    }
+                    result
+                })
+                .collect()
+        };
+        built.into_iter().zip(bases).map(|(b, base)| b.map_err(|errors| self.locate(errors, base))).collect()
+    }
+
+    /// Errors that name a recipe's variable, given where it was set: the
+    /// recipe is evaluated again for it (on errors only, so the graph
+    /// need not keep every variable's place).
+    fn locate(&self, errors: Vec<DeriveError>, base: &Base) -> Vec<DeriveError> {
+        let place = |wanted: &Wanted| {
+            let evaluated = self.evaluate(&self.workspace.recipes[wanted.file], base).ok()?;
+            evaluated.store.origin(wanted.var).map(|span| self.session.sources().describe(span))
+        };
+        errors
             .into_iter()
-            .map(|state| {
-                let (result, save) = self.finish(state, &priorities);
-                if let Some(save) = save {
-                    save.write(self, &stamp_of);
+            .map(|e| match e {
+                DeriveError::NoProvider { name, wanted: Some(mut wanted), help } => {
+                    wanted.place = wanted.place.take().or_else(|| place(&wanted));
+                    DeriveError::NoProvider { name, wanted: Some(wanted), help }
                 }
-                result
+                e => e,
             })
             .collect()
     }
@@ -411,7 +433,7 @@ impl Project {
                 Some(c) => format!("did you mean `{c}`?"),
                 None => format!("no layer has recipes/*/{name}_<version>.gr or {name}.gr"),
             };
-            return Err(DeriveError::NoProvider { name: name.to_string(), wanted_by: None, help });
+            return Err(DeriveError::NoProvider { name: name.to_string(), wanted: None, help });
         }
         let preferred = base.store.get(&format!("PREFERRED_VERSION_{name}")).ok().flatten();
         let chosen = providers::pick(&candidates, preferred.as_deref(), |r| r.pv.as_deref());
