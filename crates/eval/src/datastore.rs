@@ -576,14 +576,18 @@ impl DataStore {
         self.touched(newkey);
         let mut found = false;
         // What moves: the value, the weak default, where it was set and the
-        // pending operations (flags stay behind).
-        let old = self.vars.get(key).map_or_else(Var::default, |v| Var {
-            content: v.content.clone(),
-            weak_default: v.weak_default.clone(),
-            pending: v.pending.clone(),
-            origin: v.origin,
-            ..Var::default()
-        });
+        // pending operations (flags stay behind). They are taken, not
+        // copied: the old name is deleted below, or held none of them.
+        let old = match self.vars.get_mut(key) {
+            Some(v) => Var {
+                content: v.content.take(),
+                weak_default: v.weak_default.take(),
+                pending: std::mem::take(&mut v.pending),
+                origin: v.origin,
+                ..Var::default()
+            },
+            None => Var::default(),
+        };
         if let Some(val) = old.content.clone().or_else(|| old.weak_default.clone()) {
             if let Some(history) = &mut self.history {
                 history.rename(key, newkey);
@@ -599,7 +603,7 @@ impl DataStore {
             found = true;
         }
         if !old.pending.is_empty() {
-            self.entry(newkey).pending.extend(old.pending.iter().cloned());
+            self.entry(newkey).pending.extend(old.pending);
             found = true;
         }
         if let Some(list) = self.overridedata.get_sparse(key).cloned() {
