@@ -87,6 +87,50 @@ pub fn derive_text(error: grove_derive::DeriveError) -> String {
         grove_derive::DeriveError::Eval { error, source_file, .. } => {
             eval_error_in(&|id| source_file.clone().filter(|f| f.id == id), *error)
         }
-        other => format!("{:?}\n", Report::new(other)),
+        other => relative_paths(&format!("{:?}\n", Report::new(other))),
+    }
+}
+
+/// `text` with every path inside the current directory shown relative to
+/// it, as [`display_path`] shows them: errors of the derivation name
+/// files by the paths the loader holds, which are absolute.
+fn relative_paths(text: &str) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) if cwd.as_os_str().len() > 1 => strip_dir(text, &format!("{}/", cwd.display())),
+        _ => text.to_string(),
+    }
+}
+
+/// `text` without the prefix `dir` (which ends in `/`) wherever a path
+/// starts with it: at the start of the text or after a space, a quote or
+/// a bracket, so that a longer path holding `dir` inside it stays whole.
+fn strip_dir(text: &str, dir: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for (at, _) in text.match_indices(dir) {
+        let before = text[..at].chars().last();
+        if before.is_none_or(|c| !(c.is_alphanumeric() || "/._-~".contains(c))) {
+            out.push_str(&text[from..at]);
+            from = at + dir.len();
+        }
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_dir;
+
+    #[test]
+    fn paths_in_the_current_directory_are_shown_relative() {
+        let dir = "/w/ws/";
+        assert_eq!(strip_dir("/w/ws/a.gr:3:1: no", dir), "a.gr:3:1: no");
+        assert_eq!(strip_dir("looked in: /w/ws/a, /w/ws/b", dir), "looked in: a, b");
+        assert_eq!(strip_dir("(`/w/ws/x`)", dir), "(`x`)");
+        // A path that only holds the directory inside it stays whole, as
+        // does a sibling whose name starts alike.
+        assert_eq!(strip_dir("/v/w/ws/a and /w/ws2/b", dir), "/v/w/ws/a and /w/ws2/b");
+        assert_eq!(strip_dir("no path here", dir), "no path here");
     }
 }
