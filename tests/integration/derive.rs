@@ -265,7 +265,12 @@ fn a_missing_dependency_names_who_wanted_it_and_suggests() {
     edit(tmp.path(), APP_FILE, "DEPENDS = \"zlibb\"", "DEPENDS = \"zlib\"\nRDEPENDS:append = \" zlib-tools\"");
     let run = eval(tmp.path(), &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("no recipe provides `zlib-tools` (RDEPENDS of app)"), "{}", run.stderr);
+    // Added by an `:append` (which keeps no place): the recipe's file.
+    assert!(run.stderr.contains("layer/recipes/apps/app_1.0.gr: no recipe provides `zlib-tools` (RDEPENDS of app)"), "{}", run.stderr);
+    // A value set elsewhere that does not name it is not pointed at.
+    edit(tmp.path(), APP_FILE, "RDEPENDS:append = \" zlib-tools\"", "RDEPENDS = \"zlib\"\nRDEPENDS:append = \" zlib-tools\"");
+    let run = eval(tmp.path(), &[]);
+    assert!(run.stderr.contains("layer/recipes/apps/app_1.0.gr: no recipe provides `zlib-tools` (RDEPENDS of app)"), "{}", run.stderr);
 }
 
 #[test]

@@ -103,7 +103,8 @@ pub struct Wanted {
     pub var: &'static str,
     /// The recipe's file (an index into the workspace's recipes).
     pub file: usize,
-    /// `file:line:col` of where `var` was set.
+    /// `file:line:col` of the statement that set `var` and names the
+    /// dependency, else the recipe's file.
     pub place: Option<String>,
 }
 

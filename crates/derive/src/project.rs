@@ -323,15 +323,28 @@ impl Project {
     /// recipe is evaluated again for it (on errors only, so the graph
     /// need not keep every variable's place).
     fn locate(&self, errors: Vec<DeriveError>, base: &Base) -> Vec<DeriveError> {
-        let place = |wanted: &Wanted| {
-            let evaluated = self.evaluate(&self.workspace.recipes[wanted.file], base).ok()?;
-            evaluated.store.origin(wanted.var).map(|span| self.session.sources().describe(span))
+        // The statement that last set the variable, if it names the
+        // dependency itself (not an `:append` elsewhere, not through
+        // `${...}`); else the recipe's file.
+        let place = |wanted: &Wanted, name: &str| {
+            let recipe = &self.workspace.recipes[wanted.file];
+            let evaluated = self.evaluate(recipe, base).ok();
+            let sources = self.session.sources();
+            let names_it = |span: &grove_syntax::Span| {
+                let text = sources.get(span.file).map(|f| f.text.clone()).unwrap_or_default();
+                let statement = text.get(span.start as usize..span.end as usize).unwrap_or_default();
+                grove_syntax::words(statement).any(|w| w.trim_matches('"') == name)
+            };
+            match evaluated.and_then(|e| e.store.origin(wanted.var)).filter(names_it) {
+                Some(span) => sources.describe(span),
+                None => recipe.path.display().to_string(),
+            }
         };
         errors
             .into_iter()
             .map(|e| match e {
                 DeriveError::NoProvider { name, wanted: Some(mut wanted), help } => {
-                    wanted.place = wanted.place.take().or_else(|| place(&wanted));
+                    wanted.place = wanted.place.take().or_else(|| Some(place(&wanted, &name)));
                     DeriveError::NoProvider { name, wanted: Some(wanted), help }
                 }
                 e => e,
