@@ -265,10 +265,14 @@ fn a_missing_dependency_names_who_wanted_it_and_suggests() {
     edit(tmp.path(), APP_FILE, "DEPENDS = \"zlibb\"", "DEPENDS = \"zlib\"\nRDEPENDS:append = \" zlib-tools\"");
     let run = eval(tmp.path(), &[]);
     assert_eq!(run.code, 2);
-    // Added by an `:append` (which keeps no place): the recipe's file.
-    assert!(run.stderr.contains("layer/recipes/apps/app_1.0.gr: no recipe provides `zlib-tools` (RDEPENDS of app)"), "{}", run.stderr);
-    // A value set elsewhere that does not name it is not pointed at.
+    // Added by an `:append`: that statement, not the one that set the
+    // variable (which does not name it).
+    assert!(run.stderr.contains("layer/recipes/apps/app_1.0.gr:4:1: no recipe provides `zlib-tools` (RDEPENDS of app)"), "{}", run.stderr);
     edit(tmp.path(), APP_FILE, "RDEPENDS:append = \" zlib-tools\"", "RDEPENDS = \"zlib\"\nRDEPENDS:append = \" zlib-tools\"");
+    let run = eval(tmp.path(), &[]);
+    assert!(run.stderr.contains("layer/recipes/apps/app_1.0.gr:5:1: no recipe provides `zlib-tools` (RDEPENDS of app)"), "{}", run.stderr);
+    // Named through `${...}`: no statement names it; the recipe's file.
+    edit(tmp.path(), APP_FILE, "RDEPENDS:append = \" zlib-tools\"", "TOOLS = \"zlib-tools\"\nRDEPENDS:append = \" ${TOOLS}\"");
     let run = eval(tmp.path(), &[]);
     assert!(run.stderr.contains("layer/recipes/apps/app_1.0.gr: no recipe provides `zlib-tools` (RDEPENDS of app)"), "{}", run.stderr);
 }

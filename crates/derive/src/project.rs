@@ -323,19 +323,19 @@ impl Project {
     /// recipe is evaluated again for it (on errors only, so the graph
     /// need not keep every variable's place).
     fn locate(&self, errors: Vec<DeriveError>, base: &Base) -> Vec<DeriveError> {
-        // The statement that last set the variable, if it names the
-        // dependency itself (not an `:append` elsewhere, not through
-        // `${...}`); else the recipe's file.
+        // The statement that names the dependency: the one that last set
+        // the variable, else its last `:append` or `:prepend` that does;
+        // else (a name reached through `${...}`) the recipe's file.
         let place = |wanted: &Wanted, name: &str| {
             let recipe = &self.workspace.recipes[wanted.file];
-            let evaluated = self.evaluate(recipe, base).ok();
             let sources = self.session.sources();
             let names_it = |span: &grove_syntax::Span| {
                 let text = sources.get(span.file).map(|f| f.text.clone()).unwrap_or_default();
                 let statement = text.get(span.start as usize..span.end as usize).unwrap_or_default();
                 grove_syntax::words(statement).any(|w| w.trim_matches('"') == name)
             };
-            match evaluated.and_then(|e| e.store.origin(wanted.var)).filter(names_it) {
+            let found = self.evaluate(recipe, base).ok().and_then(|e| e.store.var(wanted.var)?.statements().find(names_it));
+            match found {
                 Some(span) => sources.describe(span),
                 None => recipe.path.display().to_string(),
             }

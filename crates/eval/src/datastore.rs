@@ -135,6 +135,8 @@ pub struct Pending {
     pub keyword: Keyword,
     pub value: Value,
     pub overrides: Option<Value>,
+    /// The statement, for diagnostics.
+    pub at: Option<Span>,
 }
 
 /// One variable.
@@ -241,6 +243,14 @@ impl Var {
         self.flag(name).or_else(|| self.weak_flag(name))
     }
 
+    /// The statements that gave the value its text, for diagnostics: the
+    /// one that last set it, then its `:append`s and `:prepend`s, the
+    /// last first.
+    pub fn statements(&self) -> impl Iterator<Item = Span> + '_ {
+        let added = self.pending.iter().rev().filter(|p| p.keyword != Keyword::Remove).filter_map(|p| p.at);
+        self.origin.into_iter().chain(added)
+    }
+
     /// Names of the flags a user can see, in order.
     pub fn flag_names(&self) -> impl Iterator<Item = &Value> {
         let weak_only = self.weak_flags.iter().map(|(n, _)| n).filter(|n| self.flag(n).is_none());
@@ -331,7 +341,7 @@ impl Var {
             pending: self
                 .pending
                 .iter()
-                .map(|p| Pending { keyword: p.keyword, value: fresh(&p.value), overrides: p.overrides.as_ref().map(fresh) })
+                .map(|p| Pending { value: fresh(&p.value), overrides: p.overrides.as_ref().map(fresh), ..*p })
                 .collect(),
             flags: Flags::from(pairs(&self.flags)),
             weak_flags: pairs(&self.weak_flags),
@@ -475,7 +485,7 @@ impl DataStore {
                 Some(o) => format!("{}[{o}]", keyword.as_str()),
                 None => keyword.as_str().to_string(),
             }, &value, at);
-            let pending = Pending { keyword, value, overrides: add.map(Into::into) };
+            let pending = Pending { keyword, value, overrides: add.map(Into::into), at };
             self.entry(base).pending.push(pending);
             self.register_overrides(base);
             return;
