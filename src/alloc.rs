@@ -15,8 +15,8 @@
 //! mimalloc gives freed memory back to the kernel 10 ms after it is free
 //! by default. An evaluation frees each recipe's data store as the next
 //! one fills up, so memory went back and came again as new pages, each
-//! zeroed by the kernel (2,500 page faults against 210 at 10,000
-//! recipes, 1.5% of the CPU). [`tune`] waits a second instead: peak
+//! zeroed by the kernel (about 2,000 page faults against 206 at 10,000
+//! recipes, ~1% of the CPU). [`tune`] waits a second instead: peak
 //! memory is the same, and a process that runs long still gives back what
 //! it no longer uses.
 

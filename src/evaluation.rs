@@ -98,23 +98,19 @@ pub fn open(args: &ConfigArgs, config: Option<&Configuration>) -> Result<(Projec
 /// declares: a typo would otherwise evaluate, quietly, a configuration
 /// nothing builds (`--flavor debg` matches no `:debug` override).
 fn warn_undeclared(project: &Project, config: &Configuration) {
-    let given = [("flavor", &config.flavor), ("arch", &config.arch), ("kind", &config.kind)];
-    if project.workspace.roots.is_empty() || given.iter().all(|(_, v)| v.is_none()) {
+    type Axis = fn(&Configuration) -> &Option<String>;
+    let axes: [(&str, Axis); 3] = [("flavor", |c| &c.flavor), ("arch", |c| &c.arch), ("kind", |c| &c.kind)];
+    if project.workspace.roots.is_empty() || axes.iter().all(|(_, of)| of(config).is_none()) {
         return;
     }
     // Errors in the roots are reported where the roots are evaluated
     // (`--matrix`); here they only mean nothing to compare with.
     let Ok(matrix) = project.matrix(config) else { return };
-    for (axis, value) in given {
-        let Some(value) = value else { continue };
+    for (axis, of) in axes {
+        let Some(value) = of(config) else { continue };
         let mut declared: Vec<&str> = Vec::new();
-        for c in &matrix {
-            let v = match axis {
-                "flavor" => &c.flavor,
-                "arch" => &c.arch,
-                _ => &c.kind,
-            };
-            if let Some(v) = v.as_deref().filter(|v| !declared.contains(v)) {
+        for v in matrix.iter().filter_map(|c| of(c).as_deref()) {
+            if !declared.contains(&v) {
                 declared.push(v);
             }
         }

@@ -102,8 +102,9 @@ fn relative_paths(text: &str) -> String {
 }
 
 /// `text` without the prefix `dir` (which ends in `/`) wherever a path
-/// starts with it: at the start of the text or after a space, a quote or
-/// a bracket, so that a longer path holding `dir` inside it stays whole.
+/// starts with it: at the start of the text or after a byte that cannot
+/// be part of a path name (a space, a quote, a bracket, ...), so that a
+/// longer path holding `dir` inside it stays whole.
 fn strip_dir(text: &str, dir: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut from = 0;
