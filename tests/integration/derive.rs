@@ -232,6 +232,14 @@ fn cycles_are_reported_with_their_whole_path() {
     let run = eval(tmp.path(), &[]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("dependency cycle: a -> b -> c -> a"), "{}", run.stderr);
+    // Each step at the statement that names the next recipe.
+    for step in [
+        "layer/recipes/a/a_1.gr:1:1: DEPENDS of a names `b`",
+        "layer/recipes/a/b_1.gr:1:1: DEPENDS of b names `c`",
+        "layer/recipes/a/c_1.gr:1:1: DEPENDS of c names `a`",
+    ] {
+        assert!(run.stderr.contains(step), "{step}: {}", run.stderr);
+    }
     // A runtime cycle is no error: packages may need each other at run time.
     write(
         tmp.path(),
@@ -250,6 +258,18 @@ fn cycles_are_reported_with_their_whole_path() {
     let run = eval(tmp.path(), &[]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("dependency cycle: b -> b"), "{}", run.stderr);
+    // A step added by an append, through a provided name, is shown there.
+    write(
+        tmp.path(),
+        &[
+            ("layer/recipes/a/b_1.gr", "PROVIDES = \"virtual/b\"\nDEPENDS = \"c\"\n"),
+            ("layer/recipes/a/c_1.gr", "SUMMARY = \"c\"\nDEPENDS = \"zlib\"\nDEPENDS:append = \" virtual/b\"\n"),
+        ],
+    );
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("dependency cycle: b -> c -> b"), "{}", run.stderr);
+    assert!(run.stderr.contains("layer/recipes/a/c_1.gr:3:1: DEPENDS of c names `virtual/b`"), "{}", run.stderr);
 }
 
 #[test]

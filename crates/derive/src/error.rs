@@ -81,9 +81,11 @@ pub enum DeriveError {
     )]
     HostPath { place: String, what: String, host: String },
 
+    /// `links` say, for each step of `path`, which variable of the recipe
+    /// named the next one (and where, once it is known).
     #[error("dependency cycle: {}", path.join(" -> "))]
-    #[diagnostic(code(grove::derive::cycle), help("a recipe cannot need itself to build; drop one of these DEPENDS"))]
-    Cycle { path: Vec<String> },
+    #[diagnostic(code(grove::derive::cycle), help("a recipe cannot need itself to build; drop one of these needs:{links}"))]
+    Cycle { path: Vec<String>, links: Links },
 
     #[error("`{name}` is not a recipe of this configuration")]
     #[diagnostic(code(grove::derive::unknown_recipe), help("{help}"))]
@@ -106,6 +108,31 @@ pub struct Wanted {
     /// `file:line:col` of the statement that set `var` and names the
     /// dependency, else the recipe's file.
     pub place: Option<String>,
+}
+
+/// One step of a dependency cycle: `wanted.by` names `name`, which the
+/// next recipe of the cycle provides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub name: String,
+    pub wanted: Wanted,
+}
+
+/// The steps of a dependency cycle, shown a line each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Links(pub Vec<Link>);
+
+impl std::fmt::Display for Links {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for Link { name, wanted } in &self.0 {
+            f.write_str("\n  ")?;
+            if let Some(place) = &wanted.place {
+                write!(f, "{place}: ")?;
+            }
+            write!(f, "{} of {} names `{name}`", wanted.var, wanted.by)?;
+        }
+        Ok(())
+    }
 }
 
 impl DeriveError {

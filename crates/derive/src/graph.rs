@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::derivation::{DrvHash, Input, Role, derivation_hash};
-use crate::error::{DeriveError, Wanted};
+use crate::error::{DeriveError, Link, Links, Wanted};
 use crate::layer::Workspace;
 use crate::providers;
 use crate::recipe::Recipe;
@@ -424,9 +424,11 @@ fn cycles(recipes: &[Recipe], build: &DiGraph<usize, Edge>) -> Vec<DeriveError> 
             let Some(step) = next.iter().copied().find(|&n| n == start).or(next.first().copied()) else { break };
             if step == start || on_path.contains(&step) {
                 let from = path.iter().position(|&n| n == step).unwrap_or(0);
-                let mut names: Vec<String> = path[from..].iter().map(|n| recipes[n.index()].pn.clone()).collect();
-                names.push(recipes[step.index()].pn.clone());
-                errors.push(DeriveError::Cycle { path: names });
+                let mut cycle = path[from..].to_vec();
+                cycle.push(step);
+                let names = cycle.iter().map(|n| recipes[n.index()].pn.clone()).collect();
+                let links = cycle.windows(2).map(|w| link(&recipes[w[0].index()], &recipes[w[1].index()])).collect();
+                errors.push(DeriveError::Cycle { path: names, links: Links(links) });
                 break;
             }
             on_path.insert(step);
@@ -435,6 +437,15 @@ fn cycles(recipes: &[Recipe], build: &DiGraph<usize, Edge>) -> Vec<DeriveError> 
         }
     }
     errors
+}
+
+/// Which of `by`'s build needs names `to`: the name `to` provides, from
+/// `BUILD_BASE`, else `DEPENDS` (its place is found later, on the error
+/// path only: see `Project::locate`).
+fn link(by: &Recipe, to: &Recipe) -> Link {
+    let named = by.base.iter().map(|n| (n, "BUILD_BASE")).chain(by.depends.iter().map(|n| (n, "DEPENDS")));
+    let (name, var) = named.into_iter().find(|(n, _)| to.provides.contains(n)).map_or((&to.pn, "DEPENDS"), |(n, v)| (n, v));
+    Link { name: name.clone(), wanted: Wanted { by: by.pn.clone(), var, file: by.file, place: None } }
 }
 
 /// Skips and holds, carried along the edges: what needs a skipped recipe

@@ -347,6 +347,12 @@ impl Project {
                     wanted.place = wanted.place.take().or_else(|| Some(place(&wanted, &name)));
                     DeriveError::NoProvider { name, wanted: Some(wanted), help }
                 }
+                DeriveError::Cycle { path, mut links } => {
+                    for link in &mut links.0 {
+                        link.wanted.place = Some(place(&link.wanted, &link.name));
+                    }
+                    DeriveError::Cycle { path, links }
+                }
                 e => e,
             })
             .collect()
