@@ -48,6 +48,13 @@ pub fn run(args: Args) -> Outcome {
             display_path(&append.path)
         );
     }
+    for (first, again) in project.workspace.repeated_recipes() {
+        eprintln!(
+            "warning: {} has the name and version of {}, in the same layer: only one of them is used (remove or rename the other)",
+            display_path(&again.path),
+            display_path(&first.path)
+        );
+    }
     let configs = if args.matrix {
         match project.matrix(&config) {
             Ok(c) => c,

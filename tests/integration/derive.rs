@@ -693,6 +693,23 @@ fn an_append_that_matches_nothing_is_reported() {
 }
 
 #[test]
+fn a_recipe_repeated_in_one_layer_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    // A copy left in another group of the same layer.
+    write(tmp.path(), &[("layer/recipes/base/zlib_1.3.gr", ZLIB), ("layer/recipes/base/files/zlib.tar", "zlib sources")]);
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let warning = "warning: layer/recipes/libs/zlib_1.3.gr has the name and version of layer/recipes/base/zlib_1.3.gr, in the same layer";
+    assert!(run.stderr.contains(warning), "{}", run.stderr);
+    // Another version, or the same one in another layer (which overrides
+    // it by priority), is no repeat.
+    std::fs::rename(tmp.path().join("layer/recipes/base/zlib_1.3.gr"), tmp.path().join("layer/recipes/base/zlib_1.2.gr")).unwrap();
+    let run = eval(tmp.path(), &[]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+}
+
+#[test]
 fn an_axis_value_no_root_declares_is_warned_about() {
     let tmp = tempfile::tempdir().unwrap();
     workspace(tmp.path());

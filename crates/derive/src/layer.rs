@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use grove_eval::{FsLoader, Kind, Listing, Session};
+use rustc_hash::FxHashMap;
 
 use crate::cache::Stamp;
 use crate::error::DeriveError;
@@ -234,6 +235,24 @@ impl Workspace {
             .filter(|i| !self.recipes.iter().any(|r| r.appends.contains(i)))
             .map(|i| &self.appends[i])
             .collect()
+    }
+
+    /// Pairs of recipe files of one layer whose names give the same name
+    /// and version (`base/zlib_1.2.13.gr` and `libs/zlib_1.2.13.gr`):
+    /// only one of each pair can be used, so the other is usually a copy
+    /// left behind. Files without a version in their name are not paired.
+    pub fn repeated_recipes(&self) -> Vec<(&RecipeFile, &RecipeFile)> {
+        // Versions are compared without the revision, as they are chosen.
+        let mut seen: FxHashMap<(usize, &str, &str), &RecipeFile> = Default::default();
+        let mut repeated = Vec::new();
+        for r in &self.recipes {
+            let Some(pv) = &r.pv else { continue };
+            let first = *seen.entry((r.layer, r.pn.as_str(), pv.as_str())).or_insert(r);
+            if !std::ptr::eq(first, r) {
+                repeated.push((first, r));
+            }
+        }
+        repeated
     }
 }
 
