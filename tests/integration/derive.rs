@@ -312,8 +312,22 @@ fn virtual_providers_need_a_preference_when_several_exist() {
     );
     let run = eval(root, &[]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("`virtual/libc` is provided by several recipes: glibc, musl"), "{}", run.stderr);
+    assert!(run.stderr.contains("`virtual/libc` is provided by several recipes: glibc, musl (needed by tool)"), "{}", run.stderr);
     assert!(run.stderr.contains("PREFERRED_PROVIDER_virtual/libc"), "{}", run.stderr);
+
+    // Reported once, however many recipes need the name.
+    let more: Vec<(String, String)> =
+        (1..=7).map(|i| (format!("layer/recipes/apps/tool{i}_1.gr"), "DEPENDS = \"virtual/libc\"\nRDEPENDS = \"virtual/libc\"\n".to_string())).collect();
+    let more_refs: Vec<(&str, &str)> = more.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    write(root, &more_refs);
+    let run = eval(root, &[]);
+    assert_eq!(run.stderr.matches("is provided by several recipes").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("(needed by tool1, tool2, tool3, tool4, tool5 and 3 more)"), "{}", run.stderr);
+    let run = eval(root, &["--set", "PREFERRED_PROVIDER_virtual/libc=zlib"]);
+    assert_eq!(run.stderr.matches("which does not provide").count(), 1, "{}", run.stderr);
+    for (path, _) in &more {
+        std::fs::remove_file(root.join(path)).unwrap();
+    }
 
     let run = grove(root, &["why", "tool", "musl", "--set", "PREFERRED_PROVIDER_virtual/libc=musl"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

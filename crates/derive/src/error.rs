@@ -57,9 +57,10 @@ pub enum DeriveError {
     #[diagnostic(code(grove::derive::no_provider), help("{help}"))]
     NoProvider { name: String, wanted: Option<Wanted>, help: String },
 
-    #[error("`{name}` is provided by several recipes: {}", candidates.join(", "))]
+    /// Reported once for the name, with every recipe that needs it.
+    #[error("`{name}` is provided by several recipes: {} (needed by {needed_by})", candidates.join(", "))]
     #[diagnostic(code(grove::derive::conflicting_providers), help("choose one with PREFERRED_PROVIDER_{name} = \"...\" in grove.conf or a layer's configuration"))]
-    ConflictingProviders { name: String, candidates: Vec<String> },
+    ConflictingProviders { name: String, candidates: Vec<String>, needed_by: Names },
 
     #[error("PREFERRED_PROVIDER_{name} is `{preferred}`, which does not provide `{name}`")]
     #[diagnostic(code(grove::derive::bad_preferred_provider), help("recipes that provide it: {}", candidates.join(", ")))]
@@ -108,6 +109,24 @@ pub struct Wanted {
     /// `file:line:col` of the statement that set `var` and names the
     /// dependency, else the recipe's file.
     pub place: Option<String>,
+}
+
+/// Recipe names, shown as a list that stops after a few.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names(pub Vec<String>);
+
+impl std::fmt::Display for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 5;
+        let names = &self.0;
+        // "and 1 more" would take the place of the name itself.
+        let shown = if names.len() > SHOWN + 1 { SHOWN } else { names.len() };
+        f.write_str(&names[..shown].join(", "))?;
+        if shown < names.len() {
+            write!(f, " and {} more", names.len() - shown)?;
+        }
+        Ok(())
+    }
 }
 
 /// One step of a dependency cycle: `wanted.by` names `name`, which the
@@ -159,5 +178,20 @@ impl DeriveError {
     pub fn eval(path: &Path, error: EvalError, session: &Session) -> DeriveError {
         let source_file = error.file().and_then(|f| session.sources().get(f));
         DeriveError::Eval { path: path.to_path_buf(), error: Box::new(error), source_file }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Names;
+
+    #[test]
+    fn long_lists_of_names_stop_after_five() {
+        let names = |n: usize| Names((1..=n).map(|i| format!("r{i}")).collect()).to_string();
+        assert_eq!(names(1), "r1");
+        assert_eq!(names(5), "r1, r2, r3, r4, r5");
+        // "and 1 more" would be no shorter than the name it stands for.
+        assert_eq!(names(6), "r1, r2, r3, r4, r5, r6");
+        assert_eq!(names(7), "r1, r2, r3, r4, r5 and 2 more");
     }
 }

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::derivation::{DrvHash, Input, Role, derivation_hash};
-use crate::error::{DeriveError, Link, Links, Wanted};
+use crate::error::{DeriveError, Link, Links, Names, Wanted};
 use crate::layer::Workspace;
 use crate::providers;
 use crate::recipe::Recipe;
@@ -200,6 +200,7 @@ impl Graph {
             }
             errors.extend(failed);
         }
+        let mut errors = one_per_contested_name(errors);
         // What builds need: runtime edges may form cycles, build edges not.
         // A cycle leaves recipes out of the levels; only then are the
         // cycles looked for, to name them.
@@ -397,10 +398,45 @@ impl Resolver<'_> {
             many => {
                 let mut candidates = names(many);
                 candidates.sort();
-                Err(DeriveError::ConflictingProviders { name: name.to_string(), candidates })
+                Err(DeriveError::ConflictingProviders { name: name.to_string(), candidates, needed_by: Names(vec![by.pn.clone()]) })
             }
         }
     }
+}
+
+/// One error per name several recipes provide, naming every recipe that
+/// needs it, and one per bad `PREFERRED_PROVIDER_<name>` (a contested
+/// `virtual/libc` would otherwise be reported once for every recipe of the
+/// distribution). Other errors stay as they are.
+fn one_per_contested_name(errors: Vec<DeriveError>) -> Vec<DeriveError> {
+    let mut merged: Vec<DeriveError> = Vec::with_capacity(errors.len());
+    // Where each name's error is in `merged`.
+    let mut conflicts: FxHashMap<String, usize> = FxHashMap::default();
+    let mut bad_preferences: FxHashSet<String> = FxHashSet::default();
+    for e in errors {
+        match e {
+            DeriveError::ConflictingProviders { name, candidates, needed_by } => match conflicts.get(&name) {
+                Some(&i) => {
+                    if let DeriveError::ConflictingProviders { needed_by: all, .. } = &mut merged[i] {
+                        // Recipes come in order: one that needs the name twice
+                        // (to build and to run) comes twice in a row.
+                        for by in needed_by.0 {
+                            if all.0.last() != Some(&by) {
+                                all.0.push(by);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    conflicts.insert(name.clone(), merged.len());
+                    merged.push(DeriveError::ConflictingProviders { name, candidates, needed_by });
+                }
+            },
+            DeriveError::BadPreferredProvider { ref name, .. } if !bad_preferences.insert(name.clone()) => {}
+            e => merged.push(e),
+        }
+    }
+    merged
 }
 
 /// One error per dependency cycle (among build edges), with its full path.

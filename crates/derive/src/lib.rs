@@ -14,7 +14,7 @@ pub mod version;
 pub mod walk;
 mod words;
 
-pub use error::{DeriveError, Link, Links, Wanted};
+pub use error::{DeriveError, Link, Links, Names, Wanted};
 pub use layer::{AppendFile, Layer, Layers, RecipeFile, Workspace};
 pub mod project;
 pub mod providers;
