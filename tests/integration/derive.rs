@@ -298,6 +298,24 @@ fn a_missing_dependency_names_who_wanted_it_and_suggests() {
 }
 
 #[test]
+fn a_missing_dependency_the_configuration_gives_every_recipe_is_one_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    write(tmp.path(), &[("grove.conf", "LAYERS = \"layer\"\nDEPENDS:append = \" nothere\"\n")]);
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 2);
+    // One statement, one error, with every recipe it failed.
+    assert_eq!(run.stderr.matches("no recipe provides").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("grove.conf:2:1: no recipe provides `nothere` (DEPENDS of app, zlib)"), "{}", run.stderr);
+    // A recipe's own statement stays its own error.
+    edit(tmp.path(), APP_FILE, "DEPENDS = \"zlib\"", "DEPENDS = \"zlib nothere\"");
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.stderr.matches("no recipe provides").count(), 2, "{}", run.stderr);
+    assert!(run.stderr.contains("app_1.0.gr:3:1: no recipe provides `nothere` (DEPENDS of app)"), "{}", run.stderr);
+    assert!(run.stderr.contains("grove.conf:2:1: no recipe provides `nothere` (DEPENDS of zlib)"), "{}", run.stderr);
+}
+
+#[test]
 fn virtual_providers_need_a_preference_when_several_exist() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();

@@ -52,10 +52,12 @@ pub enum DeriveError {
     Eval { path: PathBuf, error: Box<EvalError>, source_file: Option<Arc<SourceFile>> },
 
     /// `wanted` says which recipe's variable named it, and where that
-    /// variable was set once it is known.
-    #[error("{}no recipe provides `{name}`{}", wanted.as_ref().and_then(|w| w.place.as_ref()).map(|p| format!("{p}: ")).unwrap_or_default(), wanted.as_ref().map(|w| format!(" ({} of {})", w.var, w.by)).unwrap_or_default())]
+    /// variable was set once it is known; `also`, the other recipes the
+    /// same statement made need it (one in a class or the configuration
+    /// names it for many: it is reported once).
+    #[error("{}no recipe provides `{name}`{}", wanted.as_ref().and_then(|w| w.place.as_ref()).map(|p| format!("{p}: ")).unwrap_or_default(), wanted_by(wanted.as_deref(), also))]
     #[diagnostic(code(grove::derive::no_provider), help("{help}"))]
-    NoProvider { name: String, wanted: Option<Wanted>, help: String },
+    NoProvider { name: String, wanted: Option<Box<Wanted>>, also: Vec<String>, help: String },
 
     /// Reported once for the name, with every recipe that needs it.
     #[error("`{name}` is provided by several recipes: {} (needed by {needed_by})", candidates.join(", "))]
@@ -127,6 +129,13 @@ impl std::fmt::Display for Names {
         }
         Ok(())
     }
+}
+
+/// ` (DEPENDS of lua)`, or of several recipes: ` (DEPENDS of a, b and 3 more)`.
+fn wanted_by(wanted: Option<&Wanted>, also: &[String]) -> String {
+    let Some(w) = wanted else { return String::new() };
+    let by = Names(std::iter::once(&w.by).chain(also).cloned().collect());
+    format!(" ({} of {by})", w.var)
 }
 
 /// One step of a dependency cycle: `wanted.by` names `name`, which the

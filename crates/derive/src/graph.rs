@@ -170,7 +170,7 @@ impl Graph {
         for i in 0..recipes.len() {
             edges.add_node(i);
         }
-        let resolver = Resolver { recipes: &recipes, providers: &providers, skipped: &skipped, prefs };
+        let resolver = Resolver { recipes: &recipes, providers: &providers, skipped: &skipped, prefs, helps: Default::default() };
         // Each recipe's needs are resolved in parallel (ten thousand
         // recipes name a few thousand distinct dependencies: each worker
         // resolves a name once), then added in order.
@@ -359,6 +359,9 @@ struct Resolver<'a> {
     providers: &'a FxHashMap<&'a str, Vec<usize>>,
     skipped: &'a FxHashMap<&'a str, Vec<usize>>,
     prefs: &'a Preferences,
+    /// What to suggest for each name nothing provides, found once per name
+    /// (a statement of the configuration may make every recipe need one).
+    helps: std::sync::Mutex<FxHashMap<String, String>>,
 }
 
 impl Resolver<'_> {
@@ -382,18 +385,14 @@ impl Resolver<'_> {
             [one] => Ok(*one),
             [] if !skipped.is_empty() => Ok(skipped[0]),
             [] => {
-                let all = self.providers.keys().copied();
-                let help = match grove_syntax::closest(name, all) {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None => format!("no recipe is named `{name}` or lists it in PROVIDES"),
-                };
+                let help = self.missing_help(name);
                 let var = match kind {
                     Edge::Base => "BUILD_BASE",
                     Edge::Build => "DEPENDS",
                     Edge::Runtime => "RDEPENDS",
                 };
                 let wanted = Wanted { by: by.pn.clone(), var, file: by.file, place: None };
-                Err(DeriveError::NoProvider { name: name.to_string(), wanted: Some(wanted), help })
+                Err(DeriveError::NoProvider { name: name.to_string(), wanted: Some(Box::new(wanted)), also: Vec::new(), help })
             }
             many => {
                 let mut candidates = names(many);
@@ -401,6 +400,21 @@ impl Resolver<'_> {
                 Err(DeriveError::ConflictingProviders { name: name.to_string(), candidates, needed_by: Names(vec![by.pn.clone()]) })
             }
         }
+    }
+
+    /// The help of an error for `name`, which no recipe provides: the
+    /// closest name that one does, if any is close.
+    fn missing_help(&self, name: &str) -> String {
+        let helps = || self.helps.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(help) = helps().get(name) {
+            return help.clone();
+        }
+        let help = match grove_syntax::closest(name, self.providers.keys().copied()) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => format!("no recipe is named `{name}` or lists it in PROVIDES"),
+        };
+        helps().insert(name.to_string(), help.clone());
+        help
     }
 }
 

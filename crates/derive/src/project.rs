@@ -321,12 +321,14 @@ impl Project {
 
     /// Errors that name a recipe's variable, given where it was set: the
     /// recipe is evaluated again for it (on errors only, so the graph
-    /// need not keep every variable's place).
+    /// need not keep every variable's place; in parallel, as a statement
+    /// of the configuration may fail every recipe). A missing dependency
+    /// that one statement gave many recipes is then one error.
     fn locate(&self, errors: Vec<DeriveError>, base: &Base) -> Vec<DeriveError> {
         // The statement that names the dependency: the one that last set
         // the variable, else its last `:append` or `:prepend` that does;
         // else (a name reached through `${...}`) the recipe's file.
-        let place = |wanted: &Wanted, name: &str| {
+        let place = |base: &Base, wanted: &Wanted, name: &str| {
             let recipe = &self.workspace.recipes[wanted.file];
             let sources = self.session.sources();
             let names_it = |span: &grove_syntax::Span| {
@@ -340,22 +342,26 @@ impl Project {
                 None => recipe.path.display().to_string(),
             }
         };
-        errors
-            .into_iter()
-            .map(|e| match e {
-                DeriveError::NoProvider { name, wanted: Some(mut wanted), help } => {
-                    wanted.place = wanted.place.take().or_else(|| Some(place(&wanted, &name)));
-                    DeriveError::NoProvider { name, wanted: Some(wanted), help }
+        // Each worker evaluates on its own copy (see `evaluate_some`).
+        let shared = std::sync::Mutex::new(base.clone());
+        let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).detached();
+        let located: Vec<DeriveError> = errors
+            .into_par_iter()
+            .map_init(copy, |base, e| match e {
+                DeriveError::NoProvider { name, wanted: Some(mut wanted), also, help } => {
+                    wanted.place = wanted.place.take().or_else(|| Some(place(base, &wanted, &name)));
+                    DeriveError::NoProvider { name, wanted: Some(wanted), also, help }
                 }
                 DeriveError::Cycle { path, mut links } => {
                     for link in &mut links.0 {
-                        link.wanted.place = Some(place(&link.wanted, &link.name));
+                        link.wanted.place = Some(place(base, &link.wanted, &link.name));
                     }
                     DeriveError::Cycle { path, links }
                 }
                 e => e,
             })
-            .collect()
+            .collect();
+        one_per_statement(located)
     }
 
     /// One configuration's graph from its recipes, and what its cache
@@ -394,6 +400,38 @@ impl Project {
         });
         (graph.map(|g| (g, stats)), save)
     }
+}
+
+/// Missing dependencies that one statement named for several recipes (a
+/// class's or the configuration's `DEPENDS:append`, say) as one error,
+/// which lists them all; other errors as they are, in order.
+fn one_per_statement(errors: Vec<DeriveError>) -> Vec<DeriveError> {
+    let mut merged: Vec<DeriveError> = Vec::with_capacity(errors.len());
+    let mut at: rustc_hash::FxHashMap<(String, &'static str, String), usize> = Default::default();
+    for e in errors {
+        let DeriveError::NoProvider { name, wanted: Some(wanted), also, help } = e else {
+            merged.push(e);
+            continue;
+        };
+        let Some(place) = wanted.place.clone() else {
+            merged.push(DeriveError::NoProvider { name, wanted: Some(wanted), also, help });
+            continue;
+        };
+        let key = (name, wanted.var, place);
+        match at.get(&key) {
+            Some(&i) => {
+                if let DeriveError::NoProvider { also: all, .. } = &mut merged[i] {
+                    all.push(wanted.by);
+                    all.extend(also);
+                }
+            }
+            None => {
+                at.insert(key.clone(), merged.len());
+                merged.push(DeriveError::NoProvider { name: key.0, wanted: Some(wanted), also, help });
+            }
+        }
+    }
+    merged
 }
 
 /// What one configuration's evaluation cache is to keep.
@@ -452,7 +490,7 @@ impl Project {
                 Some(c) => format!("did you mean `{c}`?"),
                 None => format!("no layer has recipes/*/{name}_<version>.gr or {name}.gr"),
             };
-            return Err(DeriveError::NoProvider { name: name.to_string(), wanted: None, help });
+            return Err(DeriveError::NoProvider { name: name.to_string(), wanted: None, also: Vec::new(), help });
         }
         let preferred = base.store.get(&format!("PREFERRED_VERSION_{name}")).ok().flatten();
         let chosen = providers::pick(&candidates, preferred.as_deref(), |r| r.pv.as_deref());
