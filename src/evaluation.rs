@@ -61,14 +61,17 @@ impl Evaluation {
     }
 }
 
-/// Prints every error, then a count when there are several.
+/// Prints each distinct error once (a class that does not parse is one
+/// error, not one for every recipe that inherits it), then a count when
+/// there are several.
 pub fn fail_all(errors: Vec<DeriveError>) -> Outcome {
-    let count = errors.len();
-    for e in errors {
-        render::fail_derive(e);
+    let distinct: indexmap::IndexSet<String> = errors.into_iter().map(render::derive_text).collect();
+    let mut stderr = std::io::stderr().lock();
+    for text in &distinct {
+        let _ = stderr.write_all(text.as_bytes());
     }
-    if count > 1 {
-        eprintln!("{count} errors");
+    if distinct.len() > 1 {
+        let _ = writeln!(stderr, "{} errors", distinct.len());
     }
     Outcome::Failed
 }
@@ -175,14 +178,15 @@ pub fn evaluate_all(project: &Project, configs: &[Configuration], cached: bool, 
 /// found it, preceded by the configurations it came from when not all of
 /// them did (a recipe broken everywhere is one error, not four).
 fn fail_matrix(configurations: usize, failed: Vec<(Axes, Vec<DeriveError>)>) -> Outcome {
-    let mut distinct: Vec<(String, Vec<String>)> = Vec::new();
+    // Each text with the configurations that found it (once each, however
+    // many times one did).
+    let mut distinct: indexmap::IndexMap<String, Vec<String>> = indexmap::IndexMap::new();
     for (axes, errors) in failed {
         let label = axes.to_string();
         for e in errors {
-            let text = render::derive_text(e);
-            match distinct.iter_mut().find(|(t, _)| *t == text) {
-                Some((_, labels)) => labels.push(label.clone()),
-                None => distinct.push((text, vec![label.clone()])),
+            let labels = distinct.entry(render::derive_text(e)).or_default();
+            if labels.last() != Some(&label) {
+                labels.push(label.clone());
             }
         }
     }

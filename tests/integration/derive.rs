@@ -725,6 +725,35 @@ fn an_append_that_matches_nothing_is_reported() {
 }
 
 #[test]
+fn an_error_many_recipes_meet_is_shown_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    workspace(tmp.path());
+    write(
+        tmp.path(),
+        &[
+            ("layer/classes/broken.grclass", "A =: \"1\"\n"),
+            ("layer/recipes/a/one_1.gr", "inherit broken\n"),
+            ("layer/recipes/a/two_1.gr", "inherit broken\n"),
+            ("layer/roots/platform.grroot", "ROOT_FLAVORS = \"opt debug\"\n"),
+        ],
+    );
+    for args in [&[][..], &["--matrix"][..]] {
+        let run = eval(tmp.path(), args);
+        assert_eq!(run.code, 2);
+        assert_eq!(run.stderr.matches("unknown operator `=:`").count(), 1, "{args:?}: {}", run.stderr);
+        // Found in every configuration: no list of them.
+        assert!(!run.stderr.contains("configurations ("), "{args:?}: {}", run.stderr);
+    }
+    // Found in one configuration only, however many recipes met it there.
+    write(tmp.path(), &[("layer/recipes/a/one_1.gr", "INHERIT_MORE = \"\"\nINHERIT_MORE:debug = \"broken\"\ninherit ${INHERIT_MORE}\n")]);
+    write(tmp.path(), &[("layer/recipes/a/two_1.gr", "INHERIT_MORE = \"\"\nINHERIT_MORE:debug = \"broken\"\ninherit ${INHERIT_MORE}\n")]);
+    let run = eval(tmp.path(), &["--matrix"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr.matches("unknown operator `=:`").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("in 1 of 2 configurations ("), "{}", run.stderr);
+}
+
+#[test]
 fn a_recipe_repeated_in_one_layer_is_warned_about() {
     let tmp = tempfile::tempdir().unwrap();
     workspace(tmp.path());
