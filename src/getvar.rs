@@ -85,15 +85,7 @@ pub fn run(args: Args) -> Outcome {
     };
     let value = match value {
         Ok(v) => v,
-        Err(expand) => {
-            let origin = store.origin(&expand.var).or_else(|| store.origin(&args.var));
-            let error = EvalError::Expand {
-                expand,
-                file: origin.map(|s| s.file),
-                at: origin.map(|s| s.source_span()),
-            };
-            return fail(session.sources(), error);
-        }
+        Err(expand) => return fail(session.sources(), store.locate(expand, &args.var)),
     };
     let history = args.history.then(|| history(store, &args.var, args.flag.as_deref(), session.sources()));
     let Some(value) = value else {

@@ -345,11 +345,7 @@ fn read_vars(file: &Path, dir: &Path, vars: &[&str], preset: &[(&str, &str)]) ->
         .map_err(|error| DeriveError::eval(file, error, &session))?;
     vars.iter()
         .map(|v| {
-            let value = evaluated.store.get(v).map_err(|e| {
-                // Point at where the variable was set.
-                let at = evaluated.store.origin(&e.var).or_else(|| evaluated.store.origin(v));
-                DeriveError::eval(file, grove_eval::expand_error_at(e, at), &session)
-            })?;
+            let value = evaluated.store.get(v).map_err(|e| DeriveError::eval(file, evaluated.store.locate(e, v), &session))?;
             Ok(value.map(|s| s.to_string()))
         })
         .collect()

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use grove_eval::{Base, Bases, DataStore, Evaluated, FsLoader, Options, RecipeInput, Session, Value, expand_error_at, stdlib};
+use grove_eval::{Base, Bases, DataStore, Evaluated, FsLoader, Options, RecipeInput, Session, Value, stdlib};
 use grove_syntax::SourceMap;
 use rayon::prelude::*;
 
@@ -117,7 +117,7 @@ impl Project {
             let read = self.session.configure(std::slice::from_ref(root), base.clone());
             let read = read.map_err(|e| DeriveError::eval(root, e, &self.session))?;
             let list = |var: &str, axis: &str| -> Result<Vec<String>, DeriveError> {
-                let value = match read.store.get(var).map_err(|e| DeriveError::eval(root, expand_error_at(e, read.store.origin(var)), &self.session))? {
+                let value = match read.store.get(var).map_err(|e| DeriveError::eval(root, read.store.locate(e, var), &self.session))? {
                     Some(v) if !v.trim().is_empty() => v,
                     _ => read.store.get(axis).ok().flatten().unwrap_or_default(),
                 };

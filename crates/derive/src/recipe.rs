@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use grove_eval::{DataStore, EvalError, Value, expand_error_at};
+use grove_eval::{DataStore, EvalError, Value};
 use grove_syntax::Span;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -77,11 +77,11 @@ pub struct Inputs<'a> {
 }
 
 fn get(store: &DataStore, var: &str) -> Result<Option<Value>, EvalError> {
-    store.get(var).map_err(|e| expand_error_at(e, store.origin(var)))
+    store.get(var).map_err(|e| store.locate(e, var))
 }
 
 fn flag(store: &DataStore, var: &str, name: &str) -> Result<Option<Value>, EvalError> {
-    store.get_flag(var, name).map_err(|e| expand_error_at(e, store.origin(var)))
+    store.get_flag(var, name).map_err(|e| store.locate(e, var))
 }
 
 fn words(v: Option<Value>) -> Vec<String> {

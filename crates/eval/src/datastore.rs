@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub use grove_syntax::{Keyword, split_keyword};
 use grove_syntax::{KeywordAt, Span};
 
-use crate::error::ExpandError;
+use crate::error::{EvalError, ExpandError, ExpandErrorKind};
 use crate::history::{Event, History};
 use crate::lookup::{Cache, Resolved, has_ref};
 use crate::watch::{EntryRef, Key, Table, same};
@@ -430,6 +430,23 @@ impl DataStore {
     /// Where a variable was last set.
     pub fn origin(&self, name: &str) -> Option<Span> {
         self.vars.get(name).and_then(|v| v.origin)
+    }
+
+    /// The error of expanding `var` in this store, at the statement to
+    /// fix: for a cycle, where the variable that closes it was set (a task
+    /// that reads one of a class's looping variables is not where the loop
+    /// is); else where the variable the error names, or `var`, was set.
+    pub fn locate(&self, expand: ExpandError, var: &str) -> EvalError {
+        let closes = match &expand.kind {
+            ExpandErrorKind::Cycle { chain } => chain.last().map(String::as_str),
+            _ => None,
+        };
+        let (shown, at) = [closes, Some(expand.var.as_str()), Some(var)]
+            .into_iter()
+            .flatten()
+            .find_map(|v| Some((v.into(), self.origin(v)?)))
+            .map_or((expand.var.as_str().into(), None), |(v, at)| (v, Some(at)));
+        EvalError::Expand { expand, shown, file: at.map(|s| s.file), at: at.map(|s| s.source_span()) }
     }
 
     /// `name` is being written.

@@ -134,12 +134,15 @@ pub enum EvalError {
         at: SourceSpan,
     },
 
+    /// `at` is where `shown` was set: the variable expanded, or the one
+    /// that closes a cycle (see [`crate::DataStore::locate`]).
     #[error("cannot expand `{}`: {}", expand.var, expand.kind)]
     #[diagnostic(code(grove::eval::expansion), help("{}", expand.kind.help()))]
     Expand {
         expand: ExpandError,
+        shown: Box<str>,
         file: Option<FileId>,
-        #[label("`{}` is set here", expand.var)]
+        #[label("`{shown}` is set here")]
         at: Option<SourceSpan>,
     },
 

@@ -888,5 +888,6 @@ pub fn expand_error(expand: ExpandError, at: Span) -> EvalError {
 
 /// An expansion error at a place that may be unknown.
 pub fn expand_error_at(expand: ExpandError, at: Option<Span>) -> EvalError {
-    EvalError::Expand { expand, file: at.map(|s| s.file), at: at.map(|s| s.source_span()) }
+    let shown = expand.var.as_str().into();
+    EvalError::Expand { expand, shown, file: at.map(|s| s.file), at: at.map(|s| s.source_span()) }
 }

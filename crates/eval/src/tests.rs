@@ -66,6 +66,21 @@ fn recursion_is_an_error_not_a_crash() {
 }
 
 #[test]
+fn a_cycle_is_shown_where_it_closes() {
+    let text = "T = \"${A}\"\nA = \"${B}\"\nB = \"${A}\"\nC = \"${C}\"\n";
+    let d = eval(text);
+    // The line (from 0) of the statement shown, and the variable named there.
+    let shown = |var: &str| match d.locate(d.get(var).unwrap_err(), var) {
+        EvalError::Expand { shown, at: Some(at), .. } => (text[..at.offset()].matches('\n').count(), shown.to_string()),
+        e => panic!("{e:?}"),
+    };
+    // Read through `T`, the loop is still at `A`, where it closes.
+    assert_eq!(shown("T"), (1, "A".to_string()));
+    assert_eq!(shown("B"), (2, "B".to_string()));
+    assert_eq!(shown("C"), (3, "C".to_string()));
+}
+
+#[test]
 fn overrides_and_conditional_operations() {
     let d = eval("OVERRIDES = \"a:b\"\nA = \"base\"\nA:a = \"a\"\nA:b = \"b\"\nA:append = \" app\"\nA:append:c = \" no\"\n");
     assert_eq!(var(&d, "A").as_deref(), Some("b app"));
