@@ -161,7 +161,9 @@ fn print(out: &mut impl Write, s: &output::Show, functions: bool) -> std::io::Re
     }
     if functions {
         for f in &s.functions {
-            writeln!(out, "\n{}() {{{}}}", f.name, f.value)?;
+            // Bodies are kept as BitBake keeps them: from the line after
+            // the `{`, each line ending in a newline.
+            writeln!(out, "\n{}() {{\n{}}}", f.name, f.value)?;
         }
     } else {
         let names: Vec<&str> = s.functions.iter().map(|f| f.name.as_str()).collect();

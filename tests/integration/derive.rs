@@ -195,6 +195,9 @@ fn files_beside_an_append_shadow_the_recipes_own() {
     assert_ne!(before["zlib"], after["zlib"]);
     let run = grove(root, &["show", "zlib"]);
     assert!(run.stdout.contains("from custom/recipes/libs/files/zlib.tar"), "{}", run.stdout);
+    // Functions as they would be written: the body from the next line.
+    let run = grove(root, &["show", "zlib", "--functions"]);
+    assert!(run.stdout.contains("\nmake_do_compile() {\n    oe_runmake\n}\n"), "{}", run.stdout);
 }
 
 #[test]
