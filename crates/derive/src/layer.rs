@@ -243,7 +243,7 @@ impl Workspace {
     /// left behind. Files without a version in their name are not paired.
     pub fn repeated_recipes(&self) -> Vec<(&RecipeFile, &RecipeFile)> {
         // Versions are compared without the revision, as they are chosen.
-        let mut seen: FxHashMap<(usize, &str, &str), &RecipeFile> = Default::default();
+        let mut seen: FxHashMap<(usize, &str, &str), &RecipeFile> = FxHashMap::with_capacity_and_hasher(self.recipes.len(), Default::default());
         let mut repeated = Vec::new();
         for r in &self.recipes {
             let Some(pv) = &r.pv else { continue };
