@@ -356,7 +356,11 @@ fn virtual_providers_need_a_preference_when_several_exist() {
     assert_eq!(run.code, 1, "{}", run.stdout);
 
     let run = eval(root, &["--set", "PREFERRED_PROVIDER_virtual/libc=zlib"]);
-    assert!(run.stderr.contains("PREFERRED_PROVIDER_virtual/libc is `zlib`, which does not provide"), "{}", run.stderr);
+    assert!(run.stderr.contains("  x PREFERRED_PROVIDER_virtual/libc is `zlib`, which does not provide"), "{}", run.stderr);
+    write(root, &[("grove.conf", "LAYERS = \"layer\"\n\nPREFERRED_PROVIDER_virtual/libc = \"zlib\"\n")]);
+    let run = eval(root, &[]);
+    assert!(run.stderr.contains("grove.conf:3:1: PREFERRED_PROVIDER_virtual/libc is `zlib`, which does not provide"), "{}", run.stderr);
+    write(root, &[("grove.conf", CONF)]);
     assert!(run.stderr.contains("glibc, musl"), "{}", run.stderr);
 }
 
@@ -408,6 +412,11 @@ fn several_versions_one_is_chosen() {
     assert!(s.stdout.contains("\"id\": \"zlib-1.3-opt-x86_64-"), "{}", s.stdout);
     let s = eval(root, &["--set", "PREFERRED_VERSION_zlib=1.3~rc1"]);
     assert!(s.stdout.contains("\"id\": \"zlib-1.3~rc1-opt-x86_64-"), "{}", s.stdout);
+    // A preference nothing meets, shown where it was set.
+    write(root, &[("grove.conf", "LAYERS = \"layer\"\nPREFERRED_VERSION_zlib = \"2.0\"\n")]);
+    let run = eval(root, &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("grove.conf:2:1: PREFERRED_VERSION_zlib is `2.0`, but the layers have zlib 1.3, 1.3~rc1, 1.2"), "{}", run.stderr);
 }
 
 /// The hash of the derivation `name` in one configuration of `grove eval --json`.

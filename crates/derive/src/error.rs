@@ -64,13 +64,15 @@ pub enum DeriveError {
     #[diagnostic(code(grove::derive::conflicting_providers), help("choose one with PREFERRED_PROVIDER_{name} = \"...\" in grove.conf or a layer's configuration"))]
     ConflictingProviders { name: String, candidates: Vec<String>, needed_by: Names },
 
-    #[error("PREFERRED_PROVIDER_{name} is `{preferred}`, which does not provide `{name}`")]
+    /// `place`: where the preference was set, once known.
+    #[error("{}PREFERRED_PROVIDER_{name} is `{preferred}`, which does not provide `{name}`", at(place))]
     #[diagnostic(code(grove::derive::bad_preferred_provider), help("recipes that provide it: {}", candidates.join(", ")))]
-    BadPreferredProvider { name: String, preferred: String, candidates: Vec<String> },
+    BadPreferredProvider { name: String, preferred: String, candidates: Vec<String>, place: Option<String> },
 
-    #[error("PREFERRED_VERSION_{name} is `{preferred}`, but the layers have {name} {}", available.join(", "))]
+    /// `place`: where the preference was set, once known.
+    #[error("{}PREFERRED_VERSION_{name} is `{preferred}`, but the layers have {name} {}", at(place), available.join(", "))]
     #[diagnostic(code(grove::derive::no_preferred_version), help("change PREFERRED_VERSION_{name}, or add that version's recipe"))]
-    NoPreferredVersion { name: String, preferred: String, available: Vec<String> },
+    NoPreferredVersion { name: String, preferred: String, available: Vec<String>, place: Option<String> },
 
     /// `place` is `file:line:col` of where `SRC_URI` was set, else the recipe.
     #[error("{place}: source `{entry}`: {reason}")]
@@ -129,6 +131,11 @@ impl std::fmt::Display for Names {
         }
         Ok(())
     }
+}
+
+/// `file:line:col: ` before a message, when the place is known.
+fn at(place: &Option<String>) -> String {
+    place.as_ref().map(|p| format!("{p}: ")).unwrap_or_default()
 }
 
 /// ` (DEPENDS of lua)`, or of several recipes: ` (DEPENDS of a, b and 3 more)`.

@@ -340,6 +340,7 @@ fn choose_versions(workspace: &Workspace, all: Vec<Recipe>, prefs: &Preferences,
                 name: pn.to_string(),
                 preferred: preferred.unwrap_or_default().to_string(),
                 available: group.iter().map(|(_, r)| r.pv.clone()).collect(),
+                place: None,
             }),
         }
     }
@@ -376,6 +377,7 @@ impl Resolver<'_> {
                 name: name.to_string(),
                 preferred: p.to_string(),
                 candidates: names(candidates),
+                place: None,
             });
         }
         if let Some(&i) = candidates.iter().find(|&&i| self.recipes[i].pn == name) {

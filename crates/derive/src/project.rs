@@ -319,6 +319,12 @@ impl Project {
         built.into_iter().zip(bases).map(|(b, base)| b.map_err(|errors| self.locate(errors, base))).collect()
     }
 
+    /// `file:line:col` of the statement that set the configuration's
+    /// variable `var` (none for `--set`).
+    fn place_of(&self, base: &Base, var: &str) -> Option<String> {
+        base.store.origin(var).map(|span| self.session.sources().describe(span))
+    }
+
     /// Errors that name a recipe's variable, given where it was set: the
     /// recipe is evaluated again for it (on errors only, so the graph
     /// need not keep every variable's place; in parallel, as a statement
@@ -357,6 +363,14 @@ impl Project {
                         link.wanted.place = Some(place(base, &link.wanted, &link.name));
                     }
                     DeriveError::Cycle { path, links }
+                }
+                DeriveError::NoPreferredVersion { name, preferred, available, place: None } => {
+                    let place = self.place_of(base, &format!("PREFERRED_VERSION_{name}"));
+                    DeriveError::NoPreferredVersion { name, preferred, available, place }
+                }
+                DeriveError::BadPreferredProvider { name, preferred, candidates, place: None } => {
+                    let place = self.place_of(base, &format!("PREFERRED_PROVIDER_{name}"));
+                    DeriveError::BadPreferredProvider { name, preferred, candidates, place }
                 }
                 e => e,
             })
@@ -492,12 +506,14 @@ impl Project {
             };
             return Err(DeriveError::NoProvider { name: name.to_string(), wanted: None, also: Vec::new(), help });
         }
-        let preferred = base.store.get(&format!("PREFERRED_VERSION_{name}")).ok().flatten();
+        let var = format!("PREFERRED_VERSION_{name}");
+        let preferred = base.store.get(&var).ok().flatten();
         let chosen = providers::pick(&candidates, preferred.as_deref(), |r| r.pv.as_deref());
         chosen.map(|i| candidates[i]).ok_or_else(|| DeriveError::NoPreferredVersion {
             name: name.to_string(),
             preferred: preferred.as_deref().unwrap_or_default().to_string(),
             available: candidates.iter().filter_map(|r| r.pv.clone()).collect(),
+            place: self.place_of(base, &var),
         })
     }
 }
