@@ -82,4 +82,14 @@ fn layer_and_recipe_mistakes_are_diagnosed() {
     let run = grove(tmp.path(), &["getvar", "-r", "bad", "A"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("bad_1.0.gr:2"), "{}", run.stderr);
+
+    // A layer that is not there: the directory beside it whose name is close.
+    write(tmp.path(), &[("grove.conf", "LAYERS = \"./bb\"\n")]);
+    let run = grove(tmp.path(), &["eval"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("layer ./bb listed in grove.conf does not exist"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `./b`?"), "{}", run.stderr);
+    write(tmp.path(), &[("grove.conf", "LAYERS = \"elsewhere\"\n")]);
+    let run = grove(tmp.path(), &["eval"]);
+    assert!(run.stderr.contains("LAYERS paths are relative to grove.conf"), "{}", run.stderr);
 }

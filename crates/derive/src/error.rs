@@ -26,8 +26,8 @@ pub enum DeriveError {
     NotALayer { path: PathBuf },
 
     #[error("layer {} listed in {} does not exist", path.display(), from.display())]
-    #[diagnostic(code(grove::derive::missing_layer), help("LAYERS paths are relative to grove.conf"))]
-    MissingLayer { path: PathBuf, from: PathBuf },
+    #[diagnostic(code(grove::derive::missing_layer), help("{help}"))]
+    MissingLayer { path: PathBuf, from: PathBuf, help: String },
 
     #[error("two layers are named `{name}`: {} and {}", first.display(), second.display())]
     #[diagnostic(code(grove::derive::duplicate_layer), help("set a distinct LAYER_NAME in one of their conf/layer.conf"))]

@@ -107,7 +107,14 @@ impl Workspace {
             let listed = read_var(conf, &dir, "LAYERS")?.unwrap_or_default();
             for entry in grove_syntax::words(&listed) {
                 let path = dir.join(entry);
-                roots.push(canonical(&path).map_err(|_| DeriveError::MissingLayer { path, from: conf.clone() })?);
+                let missing = |path: PathBuf| {
+                    let help = match closest_dir(&path) {
+                        Some(near) => format!("did you mean `{}`?", Path::new(entry).with_file_name(near).display()),
+                        None => "LAYERS paths are relative to grove.conf".to_string(),
+                    };
+                    DeriveError::MissingLayer { path, from: conf.clone(), help }
+                };
+                roots.push(canonical(&path).map_err(|_| missing(path))?);
             }
         }
         for path in extra {
@@ -254,6 +261,19 @@ impl Workspace {
         }
         repeated
     }
+}
+
+/// The name of the directory beside `path` (which does not exist) that
+/// is closest to its name, if one is close.
+fn closest_dir(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let dirs: Vec<String> = std::fs::read_dir(path.parent()?)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    grove_syntax::closest(name, dirs.iter().map(String::as_str)).map(String::from)
 }
 
 /// A workspace's layers, read but not yet walked (see [`Workspace::layers`]).
