@@ -161,9 +161,10 @@ fn print(out: &mut impl Write, s: &output::Show, functions: bool) -> std::io::Re
     }
     if functions {
         for f in &s.functions {
-            // Bodies are kept as BitBake keeps them: from the line after
-            // the `{`, each line ending in a newline.
-            writeln!(out, "\n{}() {{\n{}}}", f.name, f.value)?;
+            // As `bitbake -e` shows them: the body from the line after the
+            // `{`, the `}` on a line of its own (an `:append` may leave no
+            // newline at the end).
+            writeln!(out, "\n{}() {{\n{}\n}}", f.name, f.value.trim_end_matches('\n'))?;
         }
     } else {
         let names: Vec<&str> = s.functions.iter().map(|f| f.name.as_str()).collect();

@@ -35,10 +35,7 @@ pub fn store_path(flag: Option<&Path>) -> Result<PathBuf, Outcome> {
         let value = session
             .evaluate(&conf, &Options { history: false })
             .and_then(|e| {
-                let value = e
-                    .store
-                    .get("GROVE_STORE")
-                    .map_err(|x| grove_eval::expand_error_at(x, None))?;
+                let value = e.store.get("GROVE_STORE").map_err(|x| e.store.locate(x, "GROVE_STORE"))?;
                 Ok(value.map(|v| v.trim().to_string()))
             });
         match value {

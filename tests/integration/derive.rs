@@ -198,6 +198,10 @@ fn files_beside_an_append_shadow_the_recipes_own() {
     // Functions as they would be written: the body from the next line.
     let run = grove(root, &["show", "zlib", "--functions"]);
     assert!(run.stdout.contains("\nmake_do_compile() {\n    oe_runmake\n}\n"), "{}", run.stdout);
+    // A body an `:append` ends without a newline still closes on its own line.
+    write(root, &[("custom/recipes/libs/zlib_%.grappend", "do_install:append() {\n    touch ${D}/x\n}\ndo_install:append = \"echo y\"\n")]);
+    let run = grove(root, &["show", "zlib", "--functions"]);
+    assert!(run.stdout.contains("    touch /build/image/x\necho y\n}\n"), "{}", run.stdout);
 }
 
 #[test]
@@ -273,6 +277,18 @@ fn cycles_are_reported_with_their_whole_path() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("dependency cycle: b -> c -> b"), "{}", run.stderr);
     assert!(run.stderr.contains("layer/recipes/a/c_1.gr:3:1: DEPENDS of c names `virtual/b`"), "{}", run.stderr);
+    // The name that resolved to the next recipe, not another it provides.
+    write(
+        tmp.path(),
+        &[
+            ("grove.conf", "LAYERS = \"layer\"\nPREFERRED_PROVIDER_virtual/b = \"zlib\"\n"),
+            ("layer/recipes/libs/zlib_1.3.gr", "PROVIDES = \"virtual/b\"\n"),
+            ("layer/recipes/a/c_1.gr", "DEPENDS = \"virtual/b b\"\n"),
+        ],
+    );
+    let run = eval(tmp.path(), &[]);
+    assert!(run.stderr.contains("dependency cycle: b -> c -> b"), "{}", run.stderr);
+    assert!(run.stderr.contains("layer/recipes/a/c_1.gr:1:1: DEPENDS of c names `b`"), "{}", run.stderr);
 }
 
 #[test]
@@ -357,11 +373,10 @@ fn virtual_providers_need_a_preference_when_several_exist() {
 
     let run = eval(root, &["--set", "PREFERRED_PROVIDER_virtual/libc=zlib"]);
     assert!(run.stderr.contains("  x PREFERRED_PROVIDER_virtual/libc is `zlib`, which does not provide"), "{}", run.stderr);
+    assert!(run.stderr.contains("glibc, musl"), "{}", run.stderr);
     write(root, &[("grove.conf", "LAYERS = \"layer\"\n\nPREFERRED_PROVIDER_virtual/libc = \"zlib\"\n")]);
     let run = eval(root, &[]);
     assert!(run.stderr.contains("grove.conf:3:1: PREFERRED_PROVIDER_virtual/libc is `zlib`, which does not provide"), "{}", run.stderr);
-    write(root, &[("grove.conf", CONF)]);
-    assert!(run.stderr.contains("glibc, musl"), "{}", run.stderr);
 }
 
 /// The state of each recipe in `grove eval --json`.
@@ -417,6 +432,10 @@ fn several_versions_one_is_chosen() {
     let run = eval(root, &[]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("grove.conf:2:1: PREFERRED_VERSION_zlib is `2.0`, but the layers have zlib 1.3, 1.3~rc1, 1.2"), "{}", run.stderr);
+    // The statement that gave the value: an override's, when it wins.
+    write(root, &[("grove.conf", "LAYERS = \"layer\"\nPREFERRED_VERSION_zlib = \"1.2\"\nPREFERRED_VERSION_zlib:debug = \"9.9\"\n")]);
+    let run = eval(root, &["--flavor", "debug"]);
+    assert!(run.stderr.contains("grove.conf:3:1: PREFERRED_VERSION_zlib is `9.9`"), "{}", run.stderr);
 }
 
 /// The hash of the derivation `name` in one configuration of `grove eval --json`.
@@ -775,10 +794,27 @@ fn a_recipe_repeated_in_one_layer_is_warned_about() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let warning = "warning: layer/recipes/libs/zlib_1.3.gr has the name and version of layer/recipes/base/zlib_1.3.gr, in the same layer";
     assert!(run.stderr.contains(warning), "{}", run.stderr);
-    // Another version, or the same one in another layer (which overrides
-    // it by priority), is no repeat.
-    std::fs::rename(tmp.path().join("layer/recipes/base/zlib_1.3.gr"), tmp.path().join("layer/recipes/base/zlib_1.2.gr")).unwrap();
+    // One version written two ways is one version.
+    std::fs::rename(tmp.path().join("layer/recipes/base/zlib_1.3.gr"), tmp.path().join("layer/recipes/base/zlib_1.03.gr")).unwrap();
     let run = eval(tmp.path(), &[]);
+    assert!(run.stderr.contains("layer/recipes/libs/zlib_1.3.gr has the name and version of layer/recipes/base/zlib_1.03.gr"), "{}", run.stderr);
+    // Another version is no repeat.
+    std::fs::rename(tmp.path().join("layer/recipes/base/zlib_1.03.gr"), tmp.path().join("layer/recipes/base/zlib_1.2.gr")).unwrap();
+    let run = eval(tmp.path(), &[]);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+    // Nor is the same one in another layer, which overrides it by priority.
+    std::fs::remove_file(tmp.path().join("layer/recipes/base/zlib_1.2.gr")).unwrap();
+    write(
+        tmp.path(),
+        &[
+            ("grove.conf", "LAYERS = \"layer top\"\n"),
+            ("top/conf/layer.conf", "LAYER_NAME = \"top\"\nLAYER_PRIORITY = \"2\"\n"),
+            ("top/recipes/libs/zlib_1.3.gr", ZLIB),
+            ("top/recipes/libs/files/zlib.tar", "zlib sources"),
+        ],
+    );
+    let run = eval(tmp.path(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
 }
 

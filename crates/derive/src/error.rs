@@ -26,8 +26,12 @@ pub enum DeriveError {
     NotALayer { path: PathBuf },
 
     #[error("layer {} listed in {} does not exist", path.display(), from.display())]
-    #[diagnostic(code(grove::derive::missing_layer), help("{help}"))]
-    MissingLayer { path: PathBuf, from: PathBuf, help: String },
+    /// `near`: a layer beside it whose name is close.
+    #[diagnostic(
+        code(grove::derive::missing_layer),
+        help("{}", near.as_ref().map_or("LAYERS paths are relative to grove.conf".to_string(), |n| format!("did you mean `{n}`?")))
+    )]
+    MissingLayer { path: PathBuf, from: PathBuf, near: Option<String> },
 
     #[error("two layers are named `{name}`: {} and {}", first.display(), second.display())]
     #[diagnostic(code(grove::derive::duplicate_layer), help("set a distinct LAYER_NAME in one of their conf/layer.conf"))]
@@ -55,9 +59,9 @@ pub enum DeriveError {
     /// variable was set once it is known; `also`, the other recipes the
     /// same statement made need it (one in a class or the configuration
     /// names it for many: it is reported once).
-    #[error("{}no recipe provides `{name}`{}", wanted.as_ref().and_then(|w| w.place.as_ref()).map(|p| format!("{p}: ")).unwrap_or_default(), wanted_by(wanted.as_deref(), also))]
+    #[error("{}no recipe provides `{name}`{}", at(wanted.as_ref().and_then(|w| w.place.as_deref())), wanted_by(wanted.as_deref(), also))]
     #[diagnostic(code(grove::derive::no_provider), help("{help}"))]
-    NoProvider { name: String, wanted: Option<Box<Wanted>>, also: Vec<String>, help: String },
+    NoProvider { name: String, wanted: Option<Box<Wanted>>, also: Names, help: String },
 
     /// Reported once for the name, with every recipe that needs it.
     #[error("`{name}` is provided by several recipes: {} (needed by {needed_by})", candidates.join(", "))]
@@ -65,12 +69,12 @@ pub enum DeriveError {
     ConflictingProviders { name: String, candidates: Vec<String>, needed_by: Names },
 
     /// `place`: where the preference was set, once known.
-    #[error("{}PREFERRED_PROVIDER_{name} is `{preferred}`, which does not provide `{name}`", at(place))]
+    #[error("{}PREFERRED_PROVIDER_{name} is `{preferred}`, which does not provide `{name}`", at(place.as_deref()))]
     #[diagnostic(code(grove::derive::bad_preferred_provider), help("recipes that provide it: {}", candidates.join(", ")))]
     BadPreferredProvider { name: String, preferred: String, candidates: Vec<String>, place: Option<String> },
 
     /// `place`: where the preference was set, once known.
-    #[error("{}PREFERRED_VERSION_{name} is `{preferred}`, but the layers have {name} {}", at(place), available.join(", "))]
+    #[error("{}PREFERRED_VERSION_{name} is `{preferred}`, but the layers have {name} {}", at(place.as_deref()), available.join(", "))]
     #[diagnostic(code(grove::derive::no_preferred_version), help("change PREFERRED_VERSION_{name}, or add that version's recipe"))]
     NoPreferredVersion { name: String, preferred: String, available: Vec<String>, place: Option<String> },
 
@@ -119,6 +123,26 @@ pub struct Wanted {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Names(pub Vec<String>);
 
+impl Extend<String> for Names {
+    /// Adds names at the end; one repeating the last is dropped (a recipe
+    /// that needs a name to build and to run comes twice in a row).
+    fn extend<I: IntoIterator<Item = String>>(&mut self, names: I) {
+        for name in names {
+            if self.0.last() != Some(&name) {
+                self.0.push(name);
+            }
+        }
+    }
+}
+
+impl IntoIterator for Names {
+    type Item = String;
+    type IntoIter = std::vec::IntoIter<String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 impl std::fmt::Display for Names {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         const SHOWN: usize = 5;
@@ -134,14 +158,39 @@ impl std::fmt::Display for Names {
 }
 
 /// `file:line:col: ` before a message, when the place is known.
-fn at(place: &Option<String>) -> String {
-    place.as_ref().map(|p| format!("{p}: ")).unwrap_or_default()
+fn at(place: Option<&str>) -> String {
+    place.map(|p| format!("{p}: ")).unwrap_or_default()
+}
+
+/// `errors` in order, those for which `key` gives the same key merged
+/// into the first of them by `absorb(first, again)`.
+pub(crate) fn merge_errors<K: std::hash::Hash + Eq>(
+    errors: Vec<DeriveError>,
+    key: impl Fn(&DeriveError) -> Option<K>,
+    absorb: impl Fn(&mut DeriveError, DeriveError),
+) -> Vec<DeriveError> {
+    let mut merged: Vec<DeriveError> = Vec::with_capacity(errors.len());
+    let mut first: rustc_hash::FxHashMap<K, usize> = Default::default();
+    for e in errors {
+        let Some(k) = key(&e) else {
+            merged.push(e);
+            continue;
+        };
+        match first.entry(k) {
+            std::collections::hash_map::Entry::Occupied(at) => absorb(&mut merged[*at.get()], e),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(merged.len());
+                merged.push(e);
+            }
+        }
+    }
+    merged
 }
 
 /// ` (DEPENDS of lua)`, or of several recipes: ` (DEPENDS of a, b and 3 more)`.
-fn wanted_by(wanted: Option<&Wanted>, also: &[String]) -> String {
+fn wanted_by(wanted: Option<&Wanted>, also: &Names) -> String {
     let Some(w) = wanted else { return String::new() };
-    let by = Names(std::iter::once(&w.by).chain(also).cloned().collect());
+    let by = Names(std::iter::once(&w.by).chain(&also.0).cloned().collect());
     format!(" ({} of {by})", w.var)
 }
 
@@ -160,11 +209,7 @@ pub struct Links(pub Vec<Link>);
 impl std::fmt::Display for Links {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for Link { name, wanted } in &self.0 {
-            f.write_str("\n  ")?;
-            if let Some(place) = &wanted.place {
-                write!(f, "{place}: ")?;
-            }
-            write!(f, "{} of {} names `{name}`", wanted.var, wanted.by)?;
+            write!(f, "\n  {}{} of {} names `{name}`", at(wanted.place.as_deref()), wanted.var, wanted.by)?;
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::derivation::{DrvHash, Input, Role, derivation_hash};
-use crate::error::{DeriveError, Link, Links, Names, Wanted};
+use crate::error::{DeriveError, Link, Links, Names, Wanted, merge_errors};
 use crate::layer::Workspace;
 use crate::providers;
 use crate::recipe::Recipe;
@@ -41,6 +41,15 @@ impl Edge {
             Edge::Base => "base",
             Edge::Build => "build",
             Edge::Runtime => "runtime",
+        }
+    }
+
+    /// The variable that names a need of this kind.
+    pub fn var(self) -> &'static str {
+        match self {
+            Edge::Base => "BUILD_BASE",
+            Edge::Build => "DEPENDS",
+            Edge::Runtime => "RDEPENDS",
         }
     }
 
@@ -207,7 +216,7 @@ impl Graph {
         let levels = build_levels(&edges);
         if levels.is_none() {
             let build = edges.filter_map(|_, &n| Some(n), |_, &e| e.builds().then_some(e));
-            errors.extend(cycles(&recipes, &build));
+            errors.extend(cycles(&recipes, &build, &resolver));
         }
         let Some(levels) = levels.filter(|_| errors.is_empty()) else { return Err(errors) };
         let states = states(&recipes, &edges);
@@ -388,13 +397,8 @@ impl Resolver<'_> {
             [] if !skipped.is_empty() => Ok(skipped[0]),
             [] => {
                 let help = self.missing_help(name);
-                let var = match kind {
-                    Edge::Base => "BUILD_BASE",
-                    Edge::Build => "DEPENDS",
-                    Edge::Runtime => "RDEPENDS",
-                };
-                let wanted = Wanted { by: by.pn.clone(), var, file: by.file, place: None };
-                Err(DeriveError::NoProvider { name: name.to_string(), wanted: Some(Box::new(wanted)), also: Vec::new(), help })
+                let wanted = Wanted { by: by.pn.clone(), var: kind.var(), file: by.file, place: None };
+                Err(DeriveError::NoProvider { name: name.to_string(), wanted: Some(Box::new(wanted)), also: Names::default(), help })
             }
             many => {
                 let mut candidates = names(many);
@@ -425,38 +429,20 @@ impl Resolver<'_> {
 /// `virtual/libc` would otherwise be reported once for every recipe of the
 /// distribution). Other errors stay as they are.
 fn one_per_contested_name(errors: Vec<DeriveError>) -> Vec<DeriveError> {
-    let mut merged: Vec<DeriveError> = Vec::with_capacity(errors.len());
-    // Where each name's error is in `merged`.
-    let mut conflicts: FxHashMap<String, usize> = FxHashMap::default();
-    let mut bad_preferences: FxHashSet<String> = FxHashSet::default();
-    for e in errors {
-        match e {
-            DeriveError::ConflictingProviders { name, candidates, needed_by } => match conflicts.get(&name) {
-                Some(&i) => {
-                    if let DeriveError::ConflictingProviders { needed_by: all, .. } = &mut merged[i] {
-                        // Recipes come in order: one that needs the name twice
-                        // (to build and to run) comes twice in a row.
-                        for by in needed_by.0 {
-                            if all.0.last() != Some(&by) {
-                                all.0.push(by);
-                            }
-                        }
-                    }
-                }
-                None => {
-                    conflicts.insert(name.clone(), merged.len());
-                    merged.push(DeriveError::ConflictingProviders { name, candidates, needed_by });
-                }
-            },
-            DeriveError::BadPreferredProvider { ref name, .. } if !bad_preferences.insert(name.clone()) => {}
-            e => merged.push(e),
+    let key = |e: &DeriveError| match e {
+        DeriveError::ConflictingProviders { name, .. } => Some((true, name.clone())),
+        DeriveError::BadPreferredProvider { name, .. } => Some((false, name.clone())),
+        _ => None,
+    };
+    merge_errors(errors, key, |first, again| {
+        if let (DeriveError::ConflictingProviders { needed_by, .. }, DeriveError::ConflictingProviders { needed_by: more, .. }) = (first, again) {
+            needed_by.extend(more);
         }
-    }
-    merged
+    })
 }
 
 /// One error per dependency cycle (among build edges), with its full path.
-fn cycles(recipes: &[Recipe], build: &DiGraph<usize, Edge>) -> Vec<DeriveError> {
+fn cycles(recipes: &[Recipe], build: &DiGraph<usize, Edge>, resolver: &Resolver<'_>) -> Vec<DeriveError> {
     let mut errors = Vec::new();
     for scc in tarjan_scc(build) {
         let self_loop = scc.len() == 1 && build.contains_edge(scc[0], scc[0]);
@@ -479,7 +465,7 @@ fn cycles(recipes: &[Recipe], build: &DiGraph<usize, Edge>) -> Vec<DeriveError> 
                 let mut cycle = path[from..].to_vec();
                 cycle.push(step);
                 let names = cycle.iter().map(|n| recipes[n.index()].pn.clone()).collect();
-                let links = cycle.windows(2).map(|w| link(&recipes[w[0].index()], &recipes[w[1].index()])).collect();
+                let links = cycle.windows(2).map(|w| link(recipes, resolver, w[0].index(), w[1].index())).collect();
                 errors.push(DeriveError::Cycle { path: names, links: Links(links) });
                 break;
             }
@@ -491,13 +477,15 @@ fn cycles(recipes: &[Recipe], build: &DiGraph<usize, Edge>) -> Vec<DeriveError> 
     errors
 }
 
-/// Which of `by`'s build needs names `to`: the name `to` provides, from
-/// `BUILD_BASE`, else `DEPENDS` (its place is found later, on the error
-/// path only: see `Project::locate`).
-fn link(by: &Recipe, to: &Recipe) -> Link {
-    let named = by.base.iter().map(|n| (n, "BUILD_BASE")).chain(by.depends.iter().map(|n| (n, "DEPENDS")));
-    let (name, var) = named.into_iter().find(|(n, _)| to.provides.contains(n)).map_or((&to.pn, "DEPENDS"), |(n, v)| (n, v));
-    Link { name: name.clone(), wanted: Wanted { by: by.pn.clone(), var, file: by.file, place: None } }
+/// Which of recipe `by`'s build needs resolved to recipe `to`: the name
+/// as written, from `BUILD_BASE`, else `DEPENDS` (its place is found
+/// later, on the error path only: see `Project::locate`).
+fn link(recipes: &[Recipe], resolver: &Resolver<'_>, by: usize, to: usize) -> Link {
+    let r = &recipes[by];
+    let named = r.base.iter().map(|n| (n, Edge::Base)).chain(r.depends.iter().map(|n| (n, Edge::Build)));
+    let found = named.into_iter().find(|(n, kind)| resolver.resolve(n, r, *kind).ok() == Some(to));
+    let (name, kind) = found.map_or((&recipes[to].pn, Edge::Build), |(n, kind)| (n, kind));
+    Link { name: name.clone(), wanted: Wanted { by: r.pn.clone(), var: kind.var(), file: r.file, place: None } }
 }
 
 /// Skips and holds, carried along the edges: what needs a skipped recipe

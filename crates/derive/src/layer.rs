@@ -108,11 +108,8 @@ impl Workspace {
             for entry in grove_syntax::words(&listed) {
                 let path = dir.join(entry);
                 let missing = |path: PathBuf| {
-                    let help = match closest_dir(&path) {
-                        Some(near) => format!("did you mean `{}`?", Path::new(entry).with_file_name(near).display()),
-                        None => "LAYERS paths are relative to grove.conf".to_string(),
-                    };
-                    DeriveError::MissingLayer { path, from: conf.clone(), help }
+                    let near = closest_layer(&path).map(|n| Path::new(entry).with_file_name(n).display().to_string());
+                    DeriveError::MissingLayer { path, from: conf.clone(), near }
                 };
                 roots.push(canonical(&path).map_err(|_| missing(path))?);
             }
@@ -245,32 +242,42 @@ impl Workspace {
     }
 
     /// Pairs of recipe files of one layer whose names give the same name
-    /// and version (`base/zlib_1.2.13.gr` and `libs/zlib_1.2.13.gr`):
-    /// only one of each pair can be used, so the other is usually a copy
-    /// left behind. Files without a version in their name are not paired.
+    /// and version (`base/zlib_1.2.13.gr` and `libs/zlib_1.2.13.gr`; `1.2`
+    /// and `1.02` are one version, as versions are chosen): only one of
+    /// each pair can be used, so the other is usually a copy left behind.
+    /// Files without a version in their name are not paired.
     pub fn repeated_recipes(&self) -> Vec<(&RecipeFile, &RecipeFile)> {
-        // Versions are compared without the revision, as they are chosen.
-        let mut seen: FxHashMap<(usize, &str, &str), &RecipeFile> = FxHashMap::with_capacity_and_hasher(self.recipes.len(), Default::default());
+        type Key<'a> = (usize, &'a str);
+        let mut first: FxHashMap<Key<'_>, &RecipeFile> = FxHashMap::with_capacity_and_hasher(self.recipes.len(), Default::default());
+        // Further versions of a name (few recipes have several).
+        let mut more: FxHashMap<Key<'_>, Vec<&RecipeFile>> = FxHashMap::default();
         let mut repeated = Vec::new();
         for r in &self.recipes {
-            let Some(pv) = &r.pv else { continue };
-            let first = *seen.entry((r.layer, r.pn.as_str(), pv.as_str())).or_insert(r);
-            if !std::ptr::eq(first, r) {
-                repeated.push((first, r));
+            let Some(pv) = r.pv.as_deref() else { continue };
+            let key = (r.layer, r.pn.as_str());
+            let earliest = *first.entry(key).or_insert(r);
+            if std::ptr::eq(earliest, r) {
+                continue;
+            }
+            let others = more.entry(key).or_default();
+            let same = |o: &&&RecipeFile| o.pv.as_deref().is_some_and(|v| crate::version::compare(v, pv).is_eq());
+            match std::iter::once(&earliest).chain(others.iter()).find(same) {
+                Some(o) => repeated.push((*o, r)),
+                None => others.push(r),
             }
         }
         repeated
     }
 }
 
-/// The name of the directory beside `path` (which does not exist) that
-/// is closest to its name, if one is close.
-fn closest_dir(path: &Path) -> Option<String> {
+/// The name of the layer beside `path` (which does not exist) that is
+/// closest to its name, if one is close.
+fn closest_layer(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     let dirs: Vec<String> = std::fs::read_dir(path.parent()?)
         .ok()?
         .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| e.path().join("conf/layer.conf").is_file())
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
     grove_syntax::closest(name, dirs.iter().map(String::as_str)).map(String::from)

@@ -16,7 +16,7 @@ use grove_syntax::SourceMap;
 use rayon::prelude::*;
 
 use crate::cache::{self, Cache, Read, Reading, Stats};
-use crate::error::{DeriveError, Wanted};
+use crate::error::{DeriveError, Names, Wanted};
 use crate::graph::{Graph, Preferences};
 use crate::layer::{RecipeFile, Workspace};
 use crate::providers;
@@ -322,7 +322,23 @@ impl Project {
     /// `file:line:col` of the statement that set the configuration's
     /// variable `var` (none for `--set`).
     fn place_of(&self, base: &Base, var: &str) -> Option<String> {
-        base.store.origin(var).map(|span| self.session.sources().describe(span))
+        base.store.source_of(var).map(|span| self.session.sources().describe(span))
+    }
+
+    /// An error about the configuration's preferences, given where the
+    /// preference was set; other errors as they are.
+    fn locate_configured(&self, e: DeriveError, base: &Base) -> DeriveError {
+        match e {
+            DeriveError::NoPreferredVersion { name, preferred, available, place: None } => {
+                let place = self.place_of(base, &format!("PREFERRED_VERSION_{name}"));
+                DeriveError::NoPreferredVersion { name, preferred, available, place }
+            }
+            DeriveError::BadPreferredProvider { name, preferred, candidates, place: None } => {
+                let place = self.place_of(base, &format!("PREFERRED_PROVIDER_{name}"));
+                DeriveError::BadPreferredProvider { name, preferred, candidates, place }
+            }
+            e => e,
+        }
     }
 
     /// Errors that name a recipe's variable, given where it was set: the
@@ -348,6 +364,10 @@ impl Project {
                 None => recipe.path.display().to_string(),
             }
         };
+        let needs_recipe = |e: &DeriveError| matches!(e, DeriveError::NoProvider { wanted: Some(_), .. } | DeriveError::Cycle { .. });
+        if !errors.iter().any(needs_recipe) {
+            return errors.into_iter().map(|e| self.locate_configured(e, base)).collect();
+        }
         // Each worker evaluates on its own copy (see `evaluate_some`).
         let shared = std::sync::Mutex::new(base.clone());
         let copy = || shared.lock().unwrap_or_else(|e| e.into_inner()).detached();
@@ -364,15 +384,7 @@ impl Project {
                     }
                     DeriveError::Cycle { path, links }
                 }
-                DeriveError::NoPreferredVersion { name, preferred, available, place: None } => {
-                    let place = self.place_of(base, &format!("PREFERRED_VERSION_{name}"));
-                    DeriveError::NoPreferredVersion { name, preferred, available, place }
-                }
-                DeriveError::BadPreferredProvider { name, preferred, candidates, place: None } => {
-                    let place = self.place_of(base, &format!("PREFERRED_PROVIDER_{name}"));
-                    DeriveError::BadPreferredProvider { name, preferred, candidates, place }
-                }
-                e => e,
+                e => self.locate_configured(e, base),
             })
             .collect();
         one_per_statement(located)
@@ -420,32 +432,15 @@ impl Project {
 /// class's or the configuration's `DEPENDS:append`, say) as one error,
 /// which lists them all; other errors as they are, in order.
 fn one_per_statement(errors: Vec<DeriveError>) -> Vec<DeriveError> {
-    let mut merged: Vec<DeriveError> = Vec::with_capacity(errors.len());
-    let mut at: rustc_hash::FxHashMap<(String, &'static str, String), usize> = Default::default();
-    for e in errors {
-        let DeriveError::NoProvider { name, wanted: Some(wanted), also, help } = e else {
-            merged.push(e);
-            continue;
-        };
-        let Some(place) = wanted.place.clone() else {
-            merged.push(DeriveError::NoProvider { name, wanted: Some(wanted), also, help });
-            continue;
-        };
-        let key = (name, wanted.var, place);
-        match at.get(&key) {
-            Some(&i) => {
-                if let DeriveError::NoProvider { also: all, .. } = &mut merged[i] {
-                    all.push(wanted.by);
-                    all.extend(also);
-                }
-            }
-            None => {
-                at.insert(key.clone(), merged.len());
-                merged.push(DeriveError::NoProvider { name: key.0, wanted: Some(wanted), also, help });
-            }
+    let key = |e: &DeriveError| match e {
+        DeriveError::NoProvider { name, wanted: Some(w), .. } => Some((name.clone(), w.var, w.place.clone()?)),
+        _ => None,
+    };
+    crate::error::merge_errors(errors, key, |first, again| {
+        if let (DeriveError::NoProvider { also, .. }, DeriveError::NoProvider { wanted: Some(w), also: more, .. }) = (first, again) {
+            also.extend(std::iter::once(w.by).chain(more));
         }
-    }
-    merged
+    })
 }
 
 /// What one configuration's evaluation cache is to keep.
@@ -504,7 +499,7 @@ impl Project {
                 Some(c) => format!("did you mean `{c}`?"),
                 None => format!("no layer has recipes/*/{name}_<version>.gr or {name}.gr"),
             };
-            return Err(DeriveError::NoProvider { name: name.to_string(), wanted: None, also: Vec::new(), help });
+            return Err(DeriveError::NoProvider { name: name.to_string(), wanted: None, also: Names::default(), help });
         }
         let var = format!("PREFERRED_VERSION_{name}");
         let preferred = base.store.get(&var).ok().flatten();

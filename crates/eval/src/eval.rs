@@ -828,9 +828,10 @@ impl<'s> Interp<'s> {
         keys.sort_unstable();
         keys.dedup();
         for key in &keys {
-            let Some(var) = self.ds.vars.get(key).filter(|v| !is_empty(v)) else { continue };
-            let origin = var.origin;
-            let expanded = self.ds.expand(key, None).map_err(|e| expand_error_at(e, origin))?;
+            if self.ds.vars.get(key).is_none_or(is_empty) {
+                continue;
+            }
+            let expanded = self.ds.expand(key, None).map_err(|e| self.ds.locate(e, key))?;
             if expanded != *key {
                 todo.push((key.clone(), expanded));
             }
@@ -846,7 +847,7 @@ impl<'s> Interp<'s> {
     /// anything (BitBake computes them while finalizing, too); the
     /// evaluation is then done.
     fn settle_overrides(&mut self) -> Result<Evaluated, EvalError> {
-        self.ds.overrides().map_err(|e| expand_error_at(e, self.ds.origin("OVERRIDES")))?;
+        self.ds.overrides().map_err(|e| self.ds.locate(e, "OVERRIDES"))?;
         Ok(Evaluated { store: std::mem::take(&mut self.ds), files: std::mem::take(&mut self.files) })
     }
 }
@@ -883,11 +884,6 @@ fn is_empty(v: &crate::datastore::Var) -> bool {
 /// An expansion error during evaluation, pointed at the statement that
 /// needed the value.
 pub fn expand_error(expand: ExpandError, at: Span) -> EvalError {
-    expand_error_at(expand, Some(at))
-}
-
-/// An expansion error at a place that may be unknown.
-pub fn expand_error_at(expand: ExpandError, at: Option<Span>) -> EvalError {
     let shown = expand.var.as_str().into();
-    EvalError::Expand { expand, shown, file: at.map(|s| s.file), at: at.map(|s| s.source_span()) }
+    EvalError::Expand { expand, shown, file: Some(at.file), at: Some(at.source_span()) }
 }

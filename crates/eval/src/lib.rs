@@ -19,7 +19,7 @@ pub mod watch;
 
 pub use datastore::{DataStore, Value, Var};
 pub use error::{EvalError, ExpandError, ExpandErrorKind};
-pub use eval::{Base, Evaluated, Loaded, Options, RecipeInput, Session, expand_error, expand_error_at};
+pub use eval::{Base, Evaluated, Loaded, Options, RecipeInput, Session, expand_error};
 pub use history::{Event, History};
 pub use listing::{Kind, Listing};
 pub use shared::Bases;

@@ -268,6 +268,16 @@ impl DataStore {
         self.with_stack(|stack| self.expand_refs(stack, s, name.map_or(Whose::Expression, Whose::Var)))
     }
 
+    /// Where the value `var` has was set: the statement of the override
+    /// form that wins (`A:debug = ...` when `debug` is active), else
+    /// `var`'s own. For diagnostics; `None` when no file set it.
+    pub fn source_of(&self, var: &str) -> Option<grove_syntax::Span> {
+        let data = self.overridedata.get_sparse(var).filter(|l| !l.is_empty());
+        let winner = data.and_then(|data| pick_override(data, &*self.overrides().ok()?));
+        // A winner's name is longer than `var`: this ends.
+        winner.and_then(|w| self.source_of(&w)).or_else(|| self.origin(var))
+    }
+
     /// The active overrides, computed from `OVERRIDES` on first use.
     pub fn overrides(&self) -> Result<Arc<Overrides>, ExpandError> {
         self.with_stack(|stack| self.active_overrides(stack))

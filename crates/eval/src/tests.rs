@@ -78,6 +78,18 @@ fn a_cycle_is_shown_where_it_closes() {
     assert_eq!(shown("T"), (1, "A".to_string()));
     assert_eq!(shown("B"), (2, "B".to_string()));
     assert_eq!(shown("C"), (3, "C".to_string()));
+    // Met while finalizing: a key holding `${...}`, and OVERRIDES.
+    for text in ["X = \"1\"\nKA = \"${KB}\"\nKB = \"${KA}\"\nFOO_${KA} = \"1\"\n", "X = \"1\"\nMYO = \"${OVERRIDES}\"\nOVERRIDES .= \":${MYO}\"\n"] {
+        match eval_with(text, &[]) {
+            Err(EvalError::Expand { shown, at: Some(at), .. }) => {
+                let line = text[..at.offset()].matches('\n').count();
+                let statement = text.lines().nth(line).unwrap();
+                assert!(statement.starts_with(&format!("{shown} ")), "{shown} is not set by {statement}");
+                assert!(!statement.starts_with("FOO_"), "{statement}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
 
 #[test]
