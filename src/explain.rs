@@ -233,7 +233,23 @@ fn changed(old: &Side, new: &Side, a: usize, b: usize) -> Result<ExplainEntry, D
     needed.sort();
     needed.dedup();
     entry.inputs = needed.into_iter().filter(|n| hash_of(go, n) != hash_of(gn, n)).collect();
-    if go.recipes[a].local_hash == gn.recipes[b].local_hash {
+    // What the build needs, by name: a need added or dropped changes the
+    // hash with nothing else changed (the local part holds no names).
+    let needs = |g: &grove_derive::Graph, i: usize| {
+        let mut names: Vec<String> = g
+            .needs(i)
+            .filter_map(|(j, e)| match e {
+                grove_derive::Edge::Runtime => None,
+                grove_derive::Edge::Base => Some(format!("{} (base)", g.recipes[j].pn)),
+                grove_derive::Edge::Build => Some(g.recipes[j].pn.clone()),
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let (needs_old, needs_new) = (needs(go, a), needs(gn, b));
+    let needs_changed = needs_old != needs_new;
+    if go.recipes[a].local_hash == gn.recipes[b].local_hash && !needs_changed {
         return Ok(entry);
     }
     let ev_old = old.project.evaluate(&old.project.workspace.recipes[go.recipes[a].file], &old.evaluation.base)?;
@@ -241,6 +257,10 @@ fn changed(old: &Side, new: &Side, a: usize, b: usize) -> Result<ExplainEntry, D
     let d_old = old.project.extract(go.recipes[a].file, &ev_old)?;
     let d_new = new.project.extract(gn.recipes[b].file, &ev_new)?;
     let mut roots = Vec::new();
+    if needs_changed {
+        entry.own.push(ExplainChange { what: "needs".to_string(), old: Some(needs_old.join(" ")), new: Some(needs_new.join(" ")) });
+        roots.extend(["DEPENDS", "BUILD_BASE"].map(String::from));
+    }
     for c in explain::diff(&d_old.local, &d_new.local) {
         let (what, o, n) = match c {
             Change::Field { what, old, new } => (what, old, new),

@@ -179,7 +179,8 @@ pub struct ExplainEntry {
     pub old_id: Option<String>,
     pub new_id: Option<String>,
     /// What differs in the recipe's own derivation: `what` is `version`,
-    /// `env NAME`, `task NAME`, `function NAME`, `source NAME`, ...
+    /// `env NAME`, `task NAME`, `function NAME`, `source NAME`, `needs`
+    /// (the recipes its build needs, by name), ...
     pub own: Vec<ExplainChange>,
     /// Variables whose written values differ and that the changed parts reach.
     pub edited: Vec<ExplainChange>,

@@ -606,6 +606,20 @@ fn explain_names_the_edit_behind_a_changed_hash_across_git_revisions() {
     let run = grove(&root, &["explain", "no-such-rev", "HEAD"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("neither a directory nor a git revision"), "{}", run.stderr);
+
+    // A need added, through a variable: the needs, and the edit behind them
+    // (nothing else of the recipe changed).
+    edit(&root, APP_FILE, "DEPENDS = \"zlib\"", "LIBS = \"zlib\"\nDEPENDS = \"${LIBS}\"");
+    git(repo, &["commit", "-qam", "three"]);
+    write(&root, &[("layer/recipes/libs/extra_1.gr", "\n")]);
+    edit(&root, APP_FILE, "LIBS = \"zlib\"", "LIBS = \"zlib extra\"");
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-qm", "four"]);
+    let run = grove(&root, &["explain", "HEAD~1", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("extra-1-opt-x86_64-"), "{}", run.stdout);
+    assert!(run.stdout.contains("  needs changed\n    - \"zlib\"\n    + \"extra zlib\"\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("  because LIBS was edited\n"), "{}", run.stdout);
 }
 
 /// Hashes with the cache in `cache`, and how many recipes came from it.
