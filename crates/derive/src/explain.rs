@@ -63,8 +63,10 @@ pub fn diff(old: &Local, new: &Local) -> Vec<Change> {
         l.tasks
             .iter()
             .map(|t| {
-                let flags: Vec<String> = t.flags.iter().map(|(k, v)| format!("[{k}] {v}")).collect();
-                (t.name.to_string(), format!("after {} {}", t.after.join(" "), flags.join(" ")).trim().to_string())
+                // As `show` lists them: `after A B [flag] value ...`.
+                let after = (!t.after.is_empty()).then(|| format!("after {}", t.after.join(" ")));
+                let flags = t.flags.iter().map(|(k, v)| format!("[{k}] {v}"));
+                (t.name.to_string(), after.into_iter().chain(flags).collect::<Vec<_>>().join(" "))
             })
             .collect()
     };
@@ -131,7 +133,40 @@ pub fn edited_variables(old: &DataStore, new: &DataStore, roots: &[String]) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::derivation::Task;
     use grove_eval::Value;
+
+    #[test]
+    fn a_task_is_described_as_show_lists_it() {
+        let local = |dirs: &str| Local {
+            name: "lua".into(),
+            version: "5.4".into(),
+            arch: "x86_64".into(),
+            env: Vec::new(),
+            tasks: vec![
+                Task { name: "do_configure".into(), after: Vec::new(), flags: vec![("dirs", Value::from(dirs))] },
+                Task { name: "do_compile".into(), after: vec!["do_configure".into()], flags: vec![("dirs", Value::from(dirs))] },
+            ],
+            functions: Vec::new(),
+            sources: Vec::new(),
+            runtime: Vec::new(),
+            force: None,
+        };
+        let changes: Vec<(String, Option<String>)> = diff(&local("/b/1"), &local("/b/2"))
+            .into_iter()
+            .filter_map(|c| match c {
+                Change::Task { name, new, .. } => Some((name, new)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                ("do_compile".to_string(), Some("after do_configure [dirs] /b/2".to_string())),
+                ("do_configure".to_string(), Some("[dirs] /b/2".to_string())),
+            ]
+        );
+    }
 
     #[test]
     fn the_edited_variable_is_found_behind_the_one_referenced() {
