@@ -65,7 +65,16 @@ pub fn run(args: Args) -> Outcome {
         let _ = serde_json::to_writer_pretty(&mut out, &output::Explain { version: output::VERSION, changes: entries });
         let _ = writeln!(out);
     } else if entries.is_empty() {
-        let _ = writeln!(out, "no derivation differs");
+        match &args.recipe {
+            Some(r) => {
+                let graph = &new.evaluation.graph;
+                let id = graph.find(r).map(|i| new.evaluation.id(i)).unwrap_or_else(|_| r.clone());
+                let _ = writeln!(out, "{id} is the same in both");
+            }
+            None => {
+                let _ = writeln!(out, "no derivation differs");
+            }
+        }
     } else {
         let _ = print(&mut out, &entries);
     }

@@ -620,6 +620,9 @@ fn explain_names_the_edit_behind_a_changed_hash_across_git_revisions() {
     assert!(run.stdout.contains("extra-1-opt-x86_64-"), "{}", run.stdout);
     assert!(run.stdout.contains("  needs changed\n    - \"zlib\"\n    + \"extra zlib\"\n"), "{}", run.stdout);
     assert!(run.stdout.contains("  because LIBS was edited\n"), "{}", run.stdout);
+    // One recipe that did not change.
+    let run = grove(&root, &["explain", "HEAD~1", "HEAD", "zlib"]);
+    assert!(run.stdout.starts_with("zlib-1.3-opt-x86_64-") && run.stdout.ends_with(" is the same in both\n"), "{}", run.stdout);
 }
 
 /// Hashes with the cache in `cache`, and how many recipes came from it.
