@@ -100,7 +100,7 @@ pub fn open(args: &ConfigArgs, config: Option<&Configuration>) -> Result<(Projec
 /// Warns when `--flavor`, `--arch` or `--kind` names a value no root
 /// declares: a typo would otherwise evaluate, quietly, a configuration
 /// nothing builds (`--flavor debg` matches no `:debug` override).
-fn warn_undeclared(project: &Project, config: &Configuration) {
+pub fn warn_undeclared(project: &Project, config: &Configuration) {
     type Axis = fn(&Configuration) -> &Option<String>;
     let axes: [(&str, Axis); 3] = [("flavor", |c| &c.flavor), ("arch", |c| &c.arch), ("kind", |c| &c.kind)];
     if project.workspace.roots.is_empty() || axes.iter().all(|(_, of)| of(config).is_none()) {

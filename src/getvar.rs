@@ -135,7 +135,9 @@ pub fn run(args: Args) -> Outcome {
 /// The recipe named `name` in the layers, evaluated in the configuration.
 fn evaluate_recipe(config: &ConfigArgs, name: &str, options: &Options) -> Result<(Project, Evaluated), DeriveError> {
     let project = config.project()?;
-    let base = project.configure(&config.configuration()?, options)?;
+    let configuration = config.configuration()?;
+    crate::evaluation::warn_undeclared(&project, &configuration);
+    let base = project.configure(&configuration, options)?;
     let recipe = project.choose_recipe(name, &base)?.clone();
     let evaluated = project.evaluate(&recipe, &base)?;
     Ok((project, evaluated))

@@ -849,6 +849,10 @@ fn an_axis_value_no_root_declares_is_warned_about() {
     );
     let unknown = eval(tmp.path(), &["--arch", "riscv64"]);
     assert!(unknown.stderr.contains("warning: no root declares the arch `riscv64` (they declare x86_64, aarch64)\n"), "{}", unknown.stderr);
+    // `getvar -r` too; its value stays alone on stdout.
+    let run = grove(tmp.path(), &["getvar", "-r", "zlib", "PV", "--flavor", "debg"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "1.3\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("warning: no root declares the flavor `debg`"), "{}", run.stderr);
     // Declared values, and an axis the roots leave to the configuration,
     // are quiet.
     for args in [&["--flavor", "debug", "--arch", "aarch64"][..], &["--kind", "sdk"][..]] {
