@@ -92,4 +92,12 @@ fn layer_and_recipe_mistakes_are_diagnosed() {
     write(tmp.path(), &[("grove.conf", "LAYERS = \"elsewhere\"\n")]);
     let run = grove(tmp.path(), &["eval"]);
     assert!(run.stderr.contains("LAYERS paths are relative to grove.conf"), "{}", run.stderr);
+    // The same with --layer, and a directory of layers given for a layer.
+    write(tmp.path(), &[("grove.conf", "LAYERS = \"\"\n")]);
+    let run = grove(tmp.path(), &["eval", "--layer", "bb"]);
+    assert!(run.stderr.contains("layer bb given with --layer does not exist"), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean `b`?"), "{}", run.stderr);
+    let run = grove(tmp.path().parent().unwrap(), &["eval", "--layer", &tmp.path().display().to_string()]);
+    assert!(run.stderr.contains("is not a layer: it has no conf/layer.conf"), "{}", run.stderr);
+    assert!(run.stderr.contains("it holds the layers a, b: give each of them"), "{}", run.stderr);
 }

@@ -21,17 +21,30 @@ pub enum DeriveError {
     )]
     NoWorkspace { dir: PathBuf },
 
+    /// `inside`: the layers in it (a directory of layers given for one).
     #[error("{} is not a layer: it has no conf/layer.conf", path.display())]
-    #[diagnostic(code(grove::derive::not_a_layer), help("a layer is a directory with conf/layer.conf, recipes/ and classes/"))]
-    NotALayer { path: PathBuf },
+    #[diagnostic(
+        code(grove::derive::not_a_layer),
+        help("{}", if inside.is_empty() {
+            "a layer is a directory with conf/layer.conf, recipes/ and classes/".to_string()
+        } else {
+            format!("it holds the layers {}: give each of them (--layer once per layer, or each in LAYERS)", inside.join(", "))
+        })
+    )]
+    NotALayer { path: PathBuf, inside: Vec<String> },
 
-    #[error("layer {} listed in {} does not exist", path.display(), from.display())]
+    /// `from`: the workspace file that lists it, or `None` for `--layer`;
     /// `near`: a layer beside it whose name is close.
+    #[error("layer {} {} does not exist", path.display(), from.as_ref().map_or("given with --layer".to_string(), |f| format!("listed in {}", f.display())))]
     #[diagnostic(
         code(grove::derive::missing_layer),
-        help("{}", near.as_ref().map_or("LAYERS paths are relative to grove.conf".to_string(), |n| format!("did you mean `{n}`?")))
+        help("{}", match (near, from) {
+            (Some(n), _) => format!("did you mean `{n}`?"),
+            (None, Some(_)) => "LAYERS paths are relative to grove.conf".to_string(),
+            (None, None) => "a --layer path is relative to the current directory".to_string(),
+        })
     )]
-    MissingLayer { path: PathBuf, from: PathBuf, near: Option<String> },
+    MissingLayer { path: PathBuf, from: Option<PathBuf>, near: Option<String> },
 
     #[error("two layers are named `{name}`: {} and {}", first.display(), second.display())]
     #[diagnostic(code(grove::derive::duplicate_layer), help("set a distinct LAYER_NAME in one of their conf/layer.conf"))]

@@ -107,15 +107,11 @@ impl Workspace {
             let listed = read_var(conf, &dir, "LAYERS")?.unwrap_or_default();
             for entry in grove_syntax::words(&listed) {
                 let path = dir.join(entry);
-                let missing = |path: PathBuf| {
-                    let near = closest_layer(&path).map(|n| Path::new(entry).with_file_name(n).display().to_string());
-                    DeriveError::MissingLayer { path, from: conf.clone(), near }
-                };
-                roots.push(canonical(&path).map_err(|_| missing(path))?);
+                roots.push(canonical(&path).map_err(|_| missing_layer(path, Path::new(entry), Some(conf)))?);
             }
         }
         for path in extra {
-            roots.push(canonical(path)?);
+            roots.push(canonical(path).map_err(|_| missing_layer(path.clone(), path, None))?);
         }
         let mut layers = Vec::new();
         for root in roots {
@@ -270,11 +266,19 @@ impl Workspace {
     }
 }
 
+/// The error for a layer at `path` (written `as_written`) that does not
+/// exist, with the layer beside it whose name is close, if one is.
+fn missing_layer(path: PathBuf, as_written: &Path, from: Option<&PathBuf>) -> DeriveError {
+    let near = closest_layer(&path).map(|n| as_written.with_file_name(n).display().to_string());
+    DeriveError::MissingLayer { path, from: from.cloned(), near }
+}
+
 /// The name of the layer beside `path` (which does not exist) that is
 /// closest to its name, if one is close.
 fn closest_layer(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
-    let dirs: Vec<String> = std::fs::read_dir(path.parent()?)
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dirs: Vec<String> = std::fs::read_dir(parent)
         .ok()?
         .flatten()
         .filter(|e| e.path().join("conf/layer.conf").is_file())
@@ -381,7 +385,15 @@ fn read_vars(file: &Path, dir: &Path, vars: &[&str], preset: &[(&str, &str)]) ->
 fn read_layer(root: &Path) -> Result<Layer, DeriveError> {
     let conf = root.join("conf/layer.conf");
     if !conf.is_file() {
-        return Err(DeriveError::NotALayer { path: root.to_path_buf() });
+        let mut inside: Vec<String> = std::fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().join("conf/layer.conf").is_file())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        inside.sort();
+        return Err(DeriveError::NotALayer { path: root.to_path_buf(), inside });
     }
     let layerdir = root.to_string_lossy();
     let values = read_vars(&conf, root, &["LAYER_NAME", "LAYER_PRIORITY", "LAYER_DEPENDS"], &[("LAYERDIR", &layerdir)])?;
