@@ -21,6 +21,13 @@ pub enum DeriveError {
     )]
     NoWorkspace { dir: PathBuf },
 
+    #[error("workspace file {} does not exist", path.display())]
+    #[diagnostic(
+        code(grove::derive::missing_workspace),
+        help("--workspace names a grove.conf (LAYERS = \"...\"); without it, grove looks for grove.conf in the current directory and above")
+    )]
+    MissingWorkspace { path: PathBuf },
+
     /// `inside`: the layers in it (a directory of layers given for one).
     #[error("{} is not a layer: it has no conf/layer.conf", path.display())]
     #[diagnostic(

@@ -100,7 +100,7 @@ impl Workspace {
     /// The first half of [`Workspace::open`]: the workspace file and the
     /// layers, not yet walked.
     pub fn layers(conf: Option<&Path>, extra: &[PathBuf]) -> Result<Layers, DeriveError> {
-        let conf = conf.map(canonical).transpose()?;
+        let conf = conf.map(|c| c.canonicalize().map_err(|_| DeriveError::MissingWorkspace { path: c.to_path_buf() })).transpose()?;
         let mut roots = Vec::new();
         if let Some(conf) = &conf {
             let dir = conf.parent().expect("a file has a directory").to_path_buf();
