@@ -1,5 +1,6 @@
 //! `grove ref`: list, show, set and trace refs.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use grove_store::{Access, CommitId, RefName, Store, StoreError};
@@ -56,7 +57,13 @@ pub fn run(store: Option<&Path>, args: Args) -> Outcome {
                 println!("{c}");
                 Outcome::Done
             }
-            Ok(None) => Outcome::NotFound,
+            Ok(None) => {
+                // A person at a terminal gets a hint; scripts, the exit code.
+                if std::io::stderr().is_terminal() {
+                    eprintln!("note: there is no ref {name} (`grove ref list` shows them)");
+                }
+                Outcome::NotFound
+            }
             Err(e) => fail(e),
         },
         Sub::Set {
