@@ -94,6 +94,8 @@ fn layer_and_recipe_mistakes_are_diagnosed() {
     assert!(run.stderr.contains("LAYERS paths are relative to grove.conf"), "{}", run.stderr);
     let run = grove(tmp.path(), &["eval", "--workspace", "nope.conf"]);
     assert!(run.stderr.contains("workspace file nope.conf does not exist"), "{}", run.stderr);
+    let run = grove(tmp.path(), &["eval", "--workspace", "a"]);
+    assert!(run.stderr.contains("workspace file a is not a file"), "{}", run.stderr);
     // The same with --layer, and a directory of layers given for a layer.
     write(tmp.path(), &[("grove.conf", "LAYERS = \"\"\n")]);
     let run = grove(tmp.path(), &["eval", "--layer", "bb"]);

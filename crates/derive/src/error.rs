@@ -21,12 +21,13 @@ pub enum DeriveError {
     )]
     NoWorkspace { dir: PathBuf },
 
-    #[error("workspace file {} does not exist", path.display())]
+    /// `problem`: "does not exist", or "is not a file".
+    #[error("workspace file {} {problem}", path.display())]
     #[diagnostic(
         code(grove::derive::missing_workspace),
         help("--workspace names a grove.conf (LAYERS = \"...\"); without it, grove looks for grove.conf in the current directory and above")
     )]
-    MissingWorkspace { path: PathBuf },
+    MissingWorkspace { path: PathBuf, problem: &'static str },
 
     /// `inside`: the layers in it (a directory of layers given for one).
     #[error("{} is not a layer: it has no conf/layer.conf", path.display())]

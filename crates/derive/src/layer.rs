@@ -100,7 +100,7 @@ impl Workspace {
     /// The first half of [`Workspace::open`]: the workspace file and the
     /// layers, not yet walked.
     pub fn layers(conf: Option<&Path>, extra: &[PathBuf]) -> Result<Layers, DeriveError> {
-        let conf = conf.map(|c| c.canonicalize().map_err(|_| DeriveError::MissingWorkspace { path: c.to_path_buf() })).transpose()?;
+        let conf = conf.map(workspace_file).transpose()?;
         let mut roots = Vec::new();
         if let Some(conf) = &conf {
             let dir = conf.parent().expect("a file has a directory").to_path_buf();
@@ -264,6 +264,16 @@ impl Workspace {
         }
         repeated
     }
+}
+
+/// The workspace file `--workspace` names, made absolute.
+fn workspace_file(path: &Path) -> Result<PathBuf, DeriveError> {
+    let missing = |problem| DeriveError::MissingWorkspace { path: path.to_path_buf(), problem };
+    let conf = path.canonicalize().map_err(|_| missing("does not exist"))?;
+    if !conf.is_file() {
+        return Err(missing("is not a file"));
+    }
+    Ok(conf)
 }
 
 /// The error for a layer at `path` (written `as_written`) that does not
