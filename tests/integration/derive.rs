@@ -211,6 +211,8 @@ fn sources_must_be_pinned_and_stay_inside_the_layers() {
         ("SRC_URI = \"git://example.org/x.git;branch=main\"", "must pin a commit"),
         ("SRC_URI = \"file://../../../../etc/passwd\"", "relative path inside the layer"),
         ("SRC_URI = \"file://missing.patch\"", "no file `missing.patch` was found"),
+        // A typo: the file beside it with the closest name.
+        ("SRC_URI = \"file://zlib.tra\"", "did you mean `zlib.tar`? (looked in: "),
     ];
     for (line, expected) in cases {
         let tmp = tempfile::tempdir().unwrap();

@@ -269,7 +269,22 @@ fn find_local(entry: &str, relative: &str, cx: &Context<'_>) -> Result<(PathBuf,
         }
     }
     let looked: Vec<String> = cx.search.iter().map(|d| d.display().to_string()).collect();
-    Err(fail(entry, format!("no file `{relative}` was found"), format!("looked in: {}", looked.join(", "))))
+    let looked = format!("looked in: {}", looked.join(", "));
+    let help = match near_file(rel, cx) {
+        Some(near) => format!("did you mean `{near}`? ({looked})"),
+        None => looked,
+    };
+    Err(fail(entry, format!("no file `{relative}` was found"), help))
+}
+
+/// The file in the search directories whose name is closest to `rel`'s
+/// (a typo in a patch's name), written as `rel` is.
+fn near_file(rel: &Path, cx: &Context<'_>) -> Option<String> {
+    let name = rel.file_name()?.to_str()?;
+    let sub = rel.parent().unwrap_or(Path::new(""));
+    let names: Vec<String> = cx.search.iter().flat_map(|d| cx.loader.list(&d.join(sub))).collect();
+    let near = grove_syntax::closest(name, names.iter().map(String::as_str))?;
+    Some(sub.join(near).display().to_string())
 }
 
 #[cfg(test)]
