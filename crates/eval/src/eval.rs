@@ -721,16 +721,25 @@ impl<'s> Interp<'s> {
     }
 
     fn missing_help(&self, name: &str) -> String {
-        let searched: Vec<String> = if Path::new(name).is_absolute() {
-            vec![name.to_string()]
-        } else {
-            self.candidates(name)
-                .iter()
-                .filter(|c| !c.starts_with(stdlib::PREFIX))
-                .filter_map(|c| c.parent().map(|p| p.display().to_string()))
-                .collect()
-        };
-        format!("looked in {}; use `include` if the file is optional", searched.join(", "))
+        if Path::new(name).is_absolute() {
+            return format!("looked in {name}; use `include` if the file is optional");
+        }
+        let dirs: Vec<PathBuf> = self
+            .candidates(name)
+            .iter()
+            .filter(|c| !c.starts_with(stdlib::PREFIX))
+            .filter_map(|c| c.parent().map(Path::to_path_buf))
+            .collect();
+        let searched: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        let looked = format!("looked in {}; use `include` if the file is optional", searched.join(", "));
+        // A typo: the file in those directories with the closest name,
+        // written as `name` is.
+        let file = Path::new(name).file_name().and_then(|f| f.to_str()).unwrap_or(name);
+        let files: Vec<String> = dirs.iter().flat_map(|d| self.session.loader.list(d)).collect();
+        match grove_syntax::closest(file, files.iter().map(String::as_str)) {
+            Some(near) => format!("did you mean `{}`? ({looked})", Path::new(name).with_file_name(near).display()),
+            None => looked,
+        }
     }
 
     /// BitBake's `BBHandler.inherit`.
