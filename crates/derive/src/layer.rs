@@ -288,13 +288,22 @@ fn missing_layer(path: PathBuf, as_written: &Path, from: Option<&PathBuf>) -> De
 fn closest_layer(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let dirs: Vec<String> = std::fs::read_dir(parent)
-        .ok()?
+    let layers = layers_in(parent);
+    grove_syntax::closest(name, layers.iter().map(String::as_str)).map(String::from)
+}
+
+/// The names of the layers (directories with `conf/layer.conf`) in `dir`,
+/// sorted; none if it cannot be read.
+fn layers_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
         .flatten()
         .filter(|e| e.path().join("conf/layer.conf").is_file())
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
-    grove_syntax::closest(name, dirs.iter().map(String::as_str)).map(String::from)
+    names.sort();
+    names
 }
 
 /// A workspace's layers, read but not yet walked (see [`Workspace::layers`]).
@@ -395,15 +404,7 @@ fn read_vars(file: &Path, dir: &Path, vars: &[&str], preset: &[(&str, &str)]) ->
 fn read_layer(root: &Path) -> Result<Layer, DeriveError> {
     let conf = root.join("conf/layer.conf");
     if !conf.is_file() {
-        let mut inside: Vec<String> = std::fs::read_dir(root)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().join("conf/layer.conf").is_file())
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect();
-        inside.sort();
-        return Err(DeriveError::NotALayer { path: root.to_path_buf(), inside });
+        return Err(DeriveError::NotALayer { path: root.to_path_buf(), inside: layers_in(root) });
     }
     let layerdir = root.to_string_lossy();
     let values = read_vars(&conf, root, &["LAYER_NAME", "LAYER_PRIORITY", "LAYER_DEPENDS"], &[("LAYERDIR", &layerdir)])?;
