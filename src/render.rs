@@ -54,11 +54,6 @@ pub fn eval_error(sources: &SourceMap, error: EvalError) -> String {
 }
 
 fn eval_error_in(sources: Lookup<'_>, error: EvalError) -> String {
-    // Helps name directories the loader holds, which are absolute.
-    relative_paths(&eval_error_text(sources, error))
-}
-
-fn eval_error_text(sources: Lookup<'_>, error: EvalError) -> String {
     match error {
         EvalError::Syntax { path, file, errors } => {
             let mut out = String::new();
@@ -92,6 +87,12 @@ pub fn derive_text(error: grove_derive::DeriveError) -> String {
         grove_derive::DeriveError::Eval { error, source_file, .. } => {
             eval_error_in(&|id| source_file.clone().filter(|f| f.id == id), *error)
         }
+        // The host path is what the message is about: shown as it is,
+        // whatever directory grove runs in (only the place is made relative).
+        grove_derive::DeriveError::HostPath { place, what, host } => {
+            let place = relative_paths(&place);
+            format!("{:?}\n", Report::new(grove_derive::DeriveError::HostPath { place, what, host }))
+        }
         other => relative_paths(&format!("{:?}\n", Report::new(other))),
     }
 }
@@ -101,36 +102,24 @@ pub fn derive_text(error: grove_derive::DeriveError) -> String {
 /// files by the paths the loader holds, which are absolute.
 fn relative_paths(text: &str) -> String {
     match std::env::current_dir() {
-        Ok(cwd) if cwd.as_os_str().len() > 1 => strip_dir(text, &cwd.display().to_string()),
+        Ok(cwd) if cwd.as_os_str().len() > 1 => strip_dir(text, &format!("{}/", cwd.display())),
         _ => text.to_string(),
     }
 }
 
-/// `text` with paths in `dir` (a directory, without a final `/`) made
-/// relative to it, wherever a path starts with it: at the start of the
-/// text or after a character that cannot be part of a path name (a space,
-/// a quote, a bracket, ...), so that a longer path holding `dir` inside it
-/// stays whole. `dir` itself, alone, becomes `.`.
+/// `text` without the prefix `dir` (which ends in `/`) wherever a path
+/// starts with it: at the start of the text or after a byte that cannot
+/// be part of a path name (a space, a quote, a bracket, ...), so that a
+/// longer path holding `dir` inside it stays whole.
 fn strip_dir(text: &str, dir: &str) -> String {
-    let in_name = |c: char| c.is_alphanumeric() || "/._-~".contains(c);
     let mut out = String::with_capacity(text.len());
     let mut from = 0;
     for (at, _) in text.match_indices(dir) {
-        if at < from || text[..at].chars().last().is_some_and(in_name) {
-            continue;
-        }
-        let end = at + dir.len();
-        let rest = &text[end..];
-        if rest.starts_with('/') {
-            // `dir/x`: `x`.
+        let before = text[..at].chars().last();
+        if before.is_none_or(|c| !(c.is_alphanumeric() || "/._-~".contains(c))) {
             out.push_str(&text[from..at]);
-            from = end + 1;
-        } else if rest.chars().next().is_none_or(|c| !in_name(c)) {
-            out.push_str(&text[from..at]);
-            out.push('.');
-            from = end;
+            from = at + dir.len();
         }
-        // Else a sibling whose name starts alike (`dir2`): kept as it is.
     }
     out.push_str(&text[from..]);
     out
@@ -142,7 +131,7 @@ mod tests {
 
     #[test]
     fn paths_in_the_current_directory_are_shown_relative() {
-        let dir = "/w/ws";
+        let dir = "/w/ws/";
         assert_eq!(strip_dir("/w/ws/a.gr:3:1: no", dir), "a.gr:3:1: no");
         assert_eq!(strip_dir("looked in: /w/ws/a, /w/ws/b", dir), "looked in: a, b");
         assert_eq!(strip_dir("(`/w/ws/x`)", dir), "(`x`)");
@@ -150,8 +139,5 @@ mod tests {
         // does a sibling whose name starts alike.
         assert_eq!(strip_dir("/v/w/ws/a and /w/ws2/b", dir), "/v/w/ws/a and /w/ws2/b");
         assert_eq!(strip_dir("no path here", dir), "no path here");
-        // The directory itself.
-        assert_eq!(strip_dir("looked in /w/ws; use", dir), "looked in .; use");
-        assert_eq!(strip_dir("/w/ws", dir), ".");
     }
 }

@@ -173,6 +173,18 @@ fn a_host_path_in_a_task_is_refused() {
     let run = refused("inherit make", "inherit make\nRDEPENDS = \"${FILE}\"");
     assert!(run.stderr.contains("the runtime dependency") && run.stderr.contains("contains the host path"), "{}", run.stderr);
     assert!(run.stderr.contains(APP_FILE), "{}", run.stderr);
+
+    // Run from above the workspace: the place is relative, the host path
+    // whole (made relative, it named a path that is not in the build).
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    workspace(&ws);
+    edit(&ws, APP_FILE, "./configure ${EXTRA}", "cp ${FILE} .");
+    let run = grove(tmp.path(), &["eval", "--workspace", "ws/grove.conf"]);
+    let host = ws.canonicalize().unwrap();
+    let whole = format!("x ws/{APP_FILE}:");
+    assert!(run.stderr.contains(&whole), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("contains the host path {}\n", host.display())), "{}", run.stderr);
 }
 
 #[test]
