@@ -61,21 +61,6 @@ impl Evaluation {
     }
 }
 
-/// Prints each distinct error once (a class that does not parse is one
-/// error, not one for every recipe that inherits it), then a count when
-/// there are several.
-pub fn fail_all(errors: Vec<DeriveError>) -> Outcome {
-    let distinct: indexmap::IndexSet<String> = errors.into_iter().map(render::derive_text).collect();
-    let mut stderr = std::io::stderr().lock();
-    for text in &distinct {
-        let _ = stderr.write_all(text.as_bytes());
-    }
-    if distinct.len() > 1 {
-        let _ = writeln!(stderr, "{} errors", distinct.len());
-    }
-    Outcome::Failed
-}
-
 /// Opens the project the arguments name and evaluates one configuration.
 pub fn evaluate(args: &ConfigArgs) -> Result<(Project, Evaluation), Outcome> {
     let config = args.configuration().map_err(render::fail_derive)?;
@@ -169,15 +154,16 @@ pub fn evaluate_all(project: &Project, configs: &[Configuration], cached: bool, 
     }
     match failed.len() {
         0 => Ok(out),
-        _ if configs.len() == 1 => Err(fail_all(failed.into_iter().flat_map(|(_, e)| e).collect())),
-        _ => Err(fail_matrix(configs.len(), failed)),
+        _ => Err(fail_all(configs.len(), failed)),
     }
 }
 
-/// A matrix's errors: each diagnostic once, however many configurations
-/// found it, preceded by the configurations it came from when not all of
-/// them did (a recipe broken everywhere is one error, not four).
-fn fail_matrix(configurations: usize, failed: Vec<(Axes, Vec<DeriveError>)>) -> Outcome {
+/// The errors of the configurations that failed: each diagnostic once,
+/// however many recipes met it (a class that does not parse is one error,
+/// not one for every recipe that inherits it) and however many
+/// configurations found it, preceded by the configurations it came from
+/// when not all of them did; then a count when there are several.
+fn fail_all(configurations: usize, failed: Vec<(Axes, Vec<DeriveError>)>) -> Outcome {
     // Each text with the configurations that found it (once each, however
     // many times one did).
     let mut distinct: indexmap::IndexMap<String, Vec<String>> = indexmap::IndexMap::new();

@@ -482,9 +482,9 @@ fn cycles(recipes: &[Recipe], build: &DiGraph<usize, Edge>, resolver: &Resolver<
 /// later, on the error path only: see `Project::locate`).
 fn link(recipes: &[Recipe], resolver: &Resolver<'_>, by: usize, to: usize) -> Link {
     let r = &recipes[by];
-    let named = r.base.iter().map(|n| (n, Edge::Base)).chain(r.depends.iter().map(|n| (n, Edge::Build)));
-    let found = named.into_iter().find(|(n, kind)| resolver.resolve(n, r, *kind).ok() == Some(to));
-    let (name, kind) = found.map_or((&recipes[to].pn, Edge::Build), |(n, kind)| (n, kind));
+    let mut named = r.base.iter().map(|n| (n, Edge::Base)).chain(r.depends.iter().map(|n| (n, Edge::Build)));
+    let found = named.find(|(n, kind)| resolver.resolve(n, r, *kind).ok() == Some(to));
+    let (name, kind) = found.unwrap_or((&recipes[to].pn, Edge::Build));
     Link { name: name.clone(), wanted: Wanted { by: r.pn.clone(), var: kind.var(), file: r.file, place: None } }
 }
 

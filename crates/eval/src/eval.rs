@@ -875,7 +875,7 @@ fn joined(parts: &[&str]) -> Value {
         }
         let value = Value::from(buffer.as_str());
         // Kept for the next one, unless a huge value made it huge.
-        if buffer.capacity() > 64 << 10 {
+        if buffer.capacity() > crate::lookup::MAX_KEPT_BUFFER {
             *buffer = String::new();
         }
         value

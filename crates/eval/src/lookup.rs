@@ -21,7 +21,7 @@ pub const MAX_DEPTH: usize = 200;
 /// How many entries `OVERRIDES` may have (real ones have dozens).
 pub const MAX_OVERRIDES: usize = 10_000;
 /// The largest expansion buffer a read keeps for the next one.
-const MAX_KEPT_BUFFER: usize = 64 << 10;
+pub(crate) const MAX_KEPT_BUFFER: usize = 64 << 10;
 /// How many rounds of substitution one value may take to settle.
 const MAX_ROUNDS: usize = 10_000;
 /// How many bytes expansion may produce in all for one store: a recipe
